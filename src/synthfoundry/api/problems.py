@@ -1,0 +1,136 @@
+"""RFC 9457 problem details: every error response of the API has this one shape."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from synthfoundry import errors
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+STATUS_BY_ERROR: dict[type[errors.SynthfoundryError], int] = {
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.InvalidState: 409,
+    errors.PermissionDenied: 403,
+    errors.InvalidInput: 422,
+    errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.ServiceUnavailable: 503,
+}
+
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem(
+    status: int,
+    *,
+    detail: str,
+    code: str | None = None,
+    title: str | None = None,
+    request_id: str | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> ProblemResponse:
+    code = code or CODE_BY_STATUS.get(status, "error")
+    body: dict[str, Any] = {
+        "type": f"urn:synthfoundry:problem:{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        "request_id": request_id,
+        **extensions,
+    }
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def problem_for_request(request: Request, status: int, **fields: Any) -> ProblemResponse:
+    return problem(
+        status,
+        request_id=getattr(request.state, "request_id", None),
+        instance=request.url.path,
+        **fields,
+    )
+
+
+def status_for(error: errors.SynthfoundryError) -> int:
+    for error_type in type(error).__mro__:
+        if error_type in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[error_type]
+    return 500
+
+
+async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, errors.SynthfoundryError)
+    status = status_for(exc)
+    if status == 500:
+        # A configuration error or another internal fault: its text may name server paths.
+        return problem_for_request(request, 500, detail="Internal server error")
+    extensions: dict[str, Any] = {}
+    if isinstance(exc, errors.InvalidInput) and exc.field is not None:
+        extensions["errors"] = [{"field": exc.field, "message": exc.detail}]
+    return problem_for_request(
+        request, status, detail=exc.detail, code=exc.code, title=exc.title, **extensions
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}"
+    elif exc.status_code == 405 and detail == "Method Not Allowed":
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_for_request(request, exc.status_code, detail=detail, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    field_errors = [
+        {
+            # The submitted value is left out on purpose: it may be a password or a token.
+            "field": ".".join(str(part) for part in error["loc"]),
+            "message": error["msg"],
+            "type": error["type"],
+        }
+        for error in exc.errors()
+    ]
+    count = len(field_errors)
+    return problem_for_request(
+        request,
+        422,
+        detail=f"The request has {count} invalid field{'s' if count != 1 else ''}",
+        errors=field_errors,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.SynthfoundryError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synthfoundry.api.metrics import HttpMetrics
+from synthfoundry.config import Settings
+from synthfoundry.db import Database
+from synthfoundry.storage import BlobStore
+
+
+@dataclass
+class AppState:
+    """What the running API holds for its lifetime; reached through ``deps``."""
+
+    settings: Settings
+    database: Database
+    storage: BlobStore
+    metrics: HttpMetrics

@@ -1,0 +1,1 @@
+"""The ``synthfoundry`` command line (typer + rich)."""

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from synthfoundry.config import Settings
+from synthfoundry.errors import SynthfoundryError
+
+stderr = Console(stderr=True)
+stdout = Console()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a readable exit when they are invalid."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error["loc"]) or "settings"
+            stderr.print(f"[bold red]invalid setting[/] {location}: {error['msg']}")
+        raise typer.Exit(2) from None
+
+
+def report_domain_error(exc: SynthfoundryError) -> typer.Exit:
+    return fail(exc.detail)
+
+
+def is_interactive() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import typer
+
+from synthfoundry import __version__
+from synthfoundry.cli import config, db
+from synthfoundry.cli.serve import serve
+
+app = typer.Typer(
+    name="synthfoundry",
+    help="Synthfoundry: synthetic tabular data, image datasets and product videos.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command()(serve)
+app.add_typer(db.app, name="db")
+app.add_typer(config.app, name="config")
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    typer.echo(__version__)
+
+
+if __name__ == "__main__":
+    app()

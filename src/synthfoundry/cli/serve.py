@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from synthfoundry.api import create_app
+from synthfoundry.cli.common import fail, load_settings, stderr
+from synthfoundry.errors import SynthfoundryError
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default from settings).")] = None,
+) -> None:
+    """Run the API server."""
+    settings = load_settings()
+    bind_host = host or settings.server.host
+    bind_port = port or settings.server.port
+    try:
+        app = create_app(settings)
+    except SynthfoundryError as exc:
+        raise fail(exc.detail) from None
+    base = f"http://{bind_host}:{bind_port}"
+    stderr.print(f"Synthfoundry API on [bold]{base}[/] - docs at [bold]{base}/docs[/]")
+    uvicorn.run(app, host=bind_host, port=bind_port, log_config=None, proxy_headers=True)

@@ -1,0 +1,116 @@
+"""Settings, read from the environment (prefix ``SYNTHFOUNDRY_``, ``__`` between group and field)
+and from a ``.env`` file. Example: ``SYNTHFOUNDRY_DATABASE__URL=postgresql+psycopg://...``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 (refused outside dev)
+MIN_SECRET_KEY_LENGTH = 32
+
+Environment = Literal["development", "production"]
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="JSON request bodies")
+    cors_origins: list[str] = Field(default_factory=list)
+    root_path: str = ""
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(default="", description="SQLAlchemy URL; empty: SQLite in the data directory")
+    echo: bool = False
+    pool_size: int = Field(default=5, ge=1, le=100)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+
+
+class StorageSettings(BaseModel):
+    url: str = Field(default="", description="file:///path or s3://bucket/prefix; empty: data dir")
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    presign_expiry_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+
+
+class SecuritySettings(BaseModel):
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+
+
+class LoggingSettings(BaseModel):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: console on a terminal, JSON otherwise"
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting of a Synthfoundry process, grouped by concern."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SYNTHFOUNDRY_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Environment = "development"
+    data_dir: Path = Path("data")
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_outside_development(self) -> Settings:
+        if self.environment == "development":
+            return self
+        secret = self.security.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                "SYNTHFOUNDRY_SECURITY__SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters when environment is {self.environment!r}"
+            )
+        return self
+
+    @cached_property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.data_dir / 'synthfoundry.db').resolve()}"
+
+    @cached_property
+    def storage_url(self) -> str:
+        if self.storage.url:
+            return self.storage.url
+        return (self.data_dir / "blobs").resolve().as_uri()
+
+    def public_view(self) -> dict[str, Any]:
+        """The effective settings with every secret and URL password masked."""
+        view = self.model_dump(mode="json")
+        view["database"]["url"] = mask_url_password(self.database_url)
+        view["storage"]["url"] = self.storage_url
+        view["data_dir"] = str(self.data_dir.resolve())
+        return view
+
+
+def mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    netloc = f"{parts.username or ''}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

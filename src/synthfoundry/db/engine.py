@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from synthfoundry.config import DatabaseSettings
+from synthfoundry.errors import ConfigurationError
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def normalize_database_url(raw_url: str) -> URL:
+    """Parse a database URL; plain ``postgresql://`` and ``postgres://`` mean psycopg 3."""
+    try:
+        url = make_url(raw_url.replace("postgres://", "postgresql://", 1))
+    except ArgumentError as exc:
+        raise ConfigurationError(f"database URL is not valid: {exc}") from None
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ConfigurationError(
+            f"database backend {backend!r} is not supported; use one of {SUPPORTED_BACKENDS}"
+        )
+    if backend == "postgresql" and url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _create_sqlite_engine(url: URL, settings: DatabaseSettings) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        echo=settings.echo,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000, "check_same_thread": False},
+    )
+    busy_timeout = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN and cannot express BEGIN IMMEDIATE;
+        # turn it off and let the "begin" listener below issue BEGIN (SQLAlchemy's recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _create_postgresql_engine(url: URL, settings: DatabaseSettings) -> Engine:
+    return create_engine(
+        url,
+        echo=settings.echo,
+        pool_size=settings.pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": max(1, round(settings.connect_timeout_seconds))},
+    )
+
+
+@dataclass
+class Database:
+    """An engine and its session factory; one per process."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def connect(cls, raw_url: str, settings: DatabaseSettings | None = None) -> Database:
+        settings = settings or DatabaseSettings()
+        url = normalize_database_url(raw_url)
+        if url.get_backend_name() == "sqlite":
+            engine = _create_sqlite_engine(url, settings)
+        else:
+            engine = _create_postgresql_engine(url, settings)
+        return cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session whose transaction commits when the block ends and rolls back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

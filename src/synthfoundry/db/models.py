@@ -1,0 +1,10 @@
+"""Imports every module that defines ORM models, so that ``Base.metadata`` is complete.
+
+Alembic's environment and the models-versus-migrations test rely on this list; a new domain
+package adds its ``models`` module here.
+"""
+
+from synthfoundry.db import instance
+from synthfoundry.db.base import Base
+
+__all__ = ["Base", "instance"]

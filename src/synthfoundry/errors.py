@@ -1,0 +1,76 @@
+"""Domain errors.
+
+Services raise these; the API maps each one to an HTTP status exactly once (``api/problems.py``),
+the CLI prints them, and library users catch them. Nothing outside ``api/`` knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class SynthfoundryError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    title: ClassVar[str] = "Error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(SynthfoundryError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(SynthfoundryError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class InvalidState(SynthfoundryError):
+    """The object exists but is in a state that does not allow the action."""
+
+    code = "invalid_state"
+    title = "Invalid state"
+
+
+class PermissionDenied(SynthfoundryError):
+    code = "permission_denied"
+    title = "Permission denied"
+
+
+class InvalidInput(SynthfoundryError):
+    """The caller's data is wrong; ``field`` names the offending field or column when known."""
+
+    code = "invalid_input"
+    title = "Invalid input"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.field = field
+
+
+class PayloadTooLarge(SynthfoundryError):
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(SynthfoundryError):
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
+class ServiceUnavailable(SynthfoundryError):
+    """A dependency (database, storage, broker) cannot be reached right now."""
+
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+
+class ConfigurationError(SynthfoundryError):
+    code = "configuration_error"
+    title = "Configuration error"
