@@ -25,9 +25,7 @@ _SHARED_PROCESSORS: list[Processor] = [
 
 
 def configure_logging(settings: LoggingSettings) -> None:
-    use_json = settings.format == "json" or (
-        settings.format == "auto" and not sys.stderr.isatty()
-    )
+    use_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if use_json

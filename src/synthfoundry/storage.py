@@ -68,6 +68,8 @@ class BlobStore:
     def from_settings(cls, url: str, settings: StorageSettings) -> BlobStore:
         options: dict[str, Any] = {}
         if url.startswith("s3://"):
+            # Several processes write the same bucket; a cached listing would hide their objects.
+            options["use_listings_cache"] = False
             client_kwargs: dict[str, Any] = {}
             if settings.s3_endpoint_url:
                 client_kwargs["endpoint_url"] = settings.s3_endpoint_url
@@ -105,6 +107,7 @@ class BlobStore:
             # Abort the upload (an S3 multipart upload is never completed) instead of closing,
             # which would publish the bytes written so far.
             handle.discard()
+            handle.closed = True  # else the finaliser closes the file and publishes it anyway
             raise
         handle.close()
 
@@ -148,6 +151,9 @@ class BlobStore:
     def delete(self, key: str) -> bool:
         """Remove one object; return whether it existed."""
         path = self._path(key)
+        # S3 deletes are idempotent and never say whether the object was there.
+        if not self._fs.exists(path):
+            return False
         try:
             self._fs.rm_file(path)
         except FileNotFoundError:
@@ -200,4 +206,4 @@ def _chunks(data: bytes | Iterable[bytes] | IO[bytes]) -> Iterator[bytes]:
         while chunk := stream.read(CHUNK_BYTES):
             yield chunk
         return
-    yield from cast(Iterable[bytes], data)
+    yield from data

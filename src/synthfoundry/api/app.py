@@ -13,11 +13,10 @@ from synthfoundry.api import health, v1
 from synthfoundry.api.docs import install_docs
 from synthfoundry.api.metrics import HttpMetrics
 from synthfoundry.api.middleware import RequestContextMiddleware
-from synthfoundry.api.problems import install_problem_handlers
+from synthfoundry.api.problems import COMMON_PROBLEM_RESPONSES, install_problem_handlers
 from synthfoundry.api.state import AppState
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, migrate
-from synthfoundry.errors import ConfigurationError
 from synthfoundry.logging import configure_logging, get_logger
 from synthfoundry.storage import BlobStore
 
@@ -32,17 +31,12 @@ def _operation_id(route: APIRoute) -> str:
 
 def _check_schema(database: Database) -> None:
     try:
-        current = migrate.current_revision(database)
+        migrate.current_revision(database)
     except Exception as exc:
         # Start anyway: /readyz reports the outage, and the API answers 503 until it ends.
         logger.warning("database unreachable at start-up", error=repr(exc))
         return
-    head = migrate.head_revision()
-    if current != head:
-        raise ConfigurationError(
-            f"the database schema is at revision {current or 'none'} but this version needs "
-            f"{head}: run `synthfoundry db upgrade`"
-        )
+    migrate.ensure_up_to_date(database)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,9 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_docs(app)
-    app.include_router(health.router)
+    app.include_router(health.router, responses=COMMON_PROBLEM_RESPONSES)
     for router in v1.routers:
-        app.include_router(router)
+        app.include_router(router, responses=COMMON_PROBLEM_RESPONSES)
 
     if settings.server.cors_origins:
         app.add_middleware(

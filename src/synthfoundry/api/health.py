@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from synthfoundry.api.deps import AppStateDep
-from synthfoundry.api.problems import ProblemResponse, problem_for_request
+from synthfoundry.api.problems import ProblemResponse, problem_for_request, problem_response
 from synthfoundry.logging import get_logger
 
 CHECK_TIMEOUT_SECONDS = 5.0
@@ -49,7 +49,7 @@ async def healthz() -> Liveness:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"description": "A dependency is unreachable; the problem names it"}},
+    responses={503: problem_response("A dependency is unreachable; `checks` names which")},
 )
 async def readyz(request: Request, state: AppStateDep) -> Readiness | ProblemResponse:
     """Readiness: the database and the blob storage answer."""

@@ -3,6 +3,7 @@ size limit, and a problem+json 500 for anything unhandled (without a stack trace
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -104,10 +105,8 @@ class RequestContextMiddleware:
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 await answer(413, f"The request body exceeds the limit of {limit} bytes")
             else:
-                try:
+                with contextlib.suppress(_BodyTooLarge):
                     await self.app(scope, receive_limited, send_with_id)
-                except _BodyTooLarge:
-                    pass
                 if body_too_large:
                     await answer(413, f"The request body exceeds the limit of {limit} bytes")
         except Exception:

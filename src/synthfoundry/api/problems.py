@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from synthfoundry import errors
@@ -38,6 +39,44 @@ CODE_BY_STATUS = {
     429: "rate_limited",
     500: "internal_error",
     503: "service_unavailable",
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error response carries them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    code: str
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+# Declared on every router so that OpenAPI shows the problem shape (and not FastAPI's default
+# HTTPValidationError) for the errors any route can give.
+COMMON_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: problem_response("The request is invalid; `errors` lists each bad field"),
+    500: problem_response("An unexpected server error; the detail never holds internals"),
+    503: problem_response("A dependency such as the database is unavailable; retry later"),
 }
 
 

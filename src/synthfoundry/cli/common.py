@@ -14,7 +14,7 @@ stdout = Console()
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False)
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -25,7 +25,7 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         for error in exc.errors():
             location = ".".join(str(part) for part in error["loc"]) or "settings"
-            stderr.print(f"[bold red]invalid setting[/] {location}: {error['msg']}")
+            stderr.print(f"[bold red]invalid setting[/] {location}: {error['msg']}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 

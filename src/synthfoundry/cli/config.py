@@ -12,7 +12,9 @@ app = typer.Typer(help="Inspect the effective settings.", no_args_is_help=True)
 
 @app.command()
 def show(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a listing.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a listing.")
+    ] = False,
 ) -> None:
     """Print the effective settings (environment, .env and defaults), secrets masked."""
     view = load_settings().public_view()

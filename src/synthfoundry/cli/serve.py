@@ -7,11 +7,30 @@ import uvicorn
 
 from synthfoundry.api import create_app
 from synthfoundry.cli.common import fail, load_settings, stderr
+from synthfoundry.config import Settings
+from synthfoundry.db import Database, migrate
 from synthfoundry.errors import SynthfoundryError
 
 
+def _check_database(settings: Settings) -> None:
+    database = Database.connect(settings.database_url, settings.database)
+    try:
+        migrate.ensure_up_to_date(database)
+    except SynthfoundryError:
+        raise
+    except Exception as exc:
+        stderr.print(
+            f"[yellow]warning:[/] database unreachable ({type(exc).__name__}); "
+            "starting anyway, /readyz will report it"
+        )
+    finally:
+        database.dispose()
+
+
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to bind (default from settings).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind (default from settings).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default from settings).")] = None,
 ) -> None:
     """Run the API server."""
@@ -19,6 +38,7 @@ def serve(
     bind_host = host or settings.server.host
     bind_port = port or settings.server.port
     try:
+        _check_database(settings)
         app = create_app(settings)
     except SynthfoundryError as exc:
         raise fail(exc.detail) from None

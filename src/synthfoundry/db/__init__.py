@@ -5,4 +5,12 @@ from sqlalchemy.orm import Session
 from synthfoundry.db.base import Base, RecordBase, new_id, utcnow
 from synthfoundry.db.engine import Database, normalize_database_url
 
-__all__ = ["Base", "Database", "RecordBase", "Session", "new_id", "normalize_database_url", "utcnow"]
+__all__ = [
+    "Base",
+    "Database",
+    "RecordBase",
+    "Session",
+    "new_id",
+    "normalize_database_url",
+    "utcnow",
+]

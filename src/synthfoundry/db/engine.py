@@ -8,13 +8,26 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from synthfoundry.config import DatabaseSettings
-from synthfoundry.errors import ConfigurationError
+from synthfoundry.errors import ConfigurationError, ServiceUnavailable
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+_SQLITE_UNAVAILABLE_MESSAGES = ("database is locked", "database is busy", "unable to open")
+
+
+def is_unavailable(exc: DBAPIError, backend: str) -> bool:
+    """Whether ``exc`` means the database cannot serve right now (retry later), as opposed to
+    a fault in the statement itself."""
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if backend == "postgresql":
+        return True  # psycopg raises OperationalError for refused, lost and shut-down servers
+    return any(message in str(exc.orig) for message in _SQLITE_UNAVAILABLE_MESSAGES)
 
 
 def normalize_database_url(raw_url: str) -> URL:
@@ -39,7 +52,10 @@ def _create_sqlite_engine(url: URL, settings: DatabaseSettings) -> Engine:
     engine = create_engine(
         url,
         echo=settings.echo,
-        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000, "check_same_thread": False},
+        connect_args={
+            "timeout": settings.sqlite_busy_timeout_ms / 1000,
+            "check_same_thread": False,
+        },
     )
     busy_timeout = settings.sqlite_busy_timeout_ms
 
@@ -96,9 +112,18 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """A session whose transaction commits when the block ends and rolls back on error."""
-        with self.sessions.begin() as session:
-            yield session
+        """A session whose transaction commits when the block ends and rolls back on error.
+
+        An outage (server down, connection lost, SQLite locked past its busy timeout) comes out
+        as ``ServiceUnavailable``, which the API answers with 503 rather than 500.
+        """
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            if is_unavailable(exc, self.backend):
+                raise ServiceUnavailable("the database is unavailable; try again shortly") from exc
+            raise
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

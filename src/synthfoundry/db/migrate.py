@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from synthfoundry.db.engine import Database
+from synthfoundry.errors import ConfigurationError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -48,3 +49,14 @@ def current_revision(database: Database) -> str | None:
 
 def is_up_to_date(database: Database) -> bool:
     return current_revision(database) == head_revision()
+
+
+def ensure_up_to_date(database: Database) -> None:
+    """Raise ``ConfigurationError`` when the schema is not the one this version needs."""
+    current = current_revision(database)
+    head = head_revision()
+    if current != head:
+        raise ConfigurationError(
+            f"the database schema is at revision {current or 'base'} but this version needs "
+            f"{head}: run `synthfoundry db upgrade`"
+        )

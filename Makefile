@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# torch is pinned first where a project extra needs it: an unpinned install pulls CUDA wheels.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
+	$(PIP_INSTALL) -e . 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import synthfoundry.api"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(PIP_INSTALL) -e ".[dev,postgres,s3,celery]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import synthfoundry.api, pytest, moto, psycopg, s3fs"
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-dev: $(VENV)/.installed-dev
+
+system-packages:
+	scripts/install-system-packages.sh
+
+## make run: install, migrate the SQLite database under ./data, serve on 127.0.0.1:8000
+run: install
+	$(BIN)/synthfoundry db upgrade
+	$(BIN)/synthfoundry serve --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+imports: install-dev
+	$(BIN)/lint-imports
+
+pytest: install-dev system-packages
+	SYNTHFOUNDRY_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest
+
+## make test: lint, type-check, import contracts, then the tests on SQLite and PostgreSQL
+test: lint typecheck imports pytest
+
+format: install-dev
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
