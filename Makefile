@@ -1,25 +1,30 @@
 # The two commands of the README: `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# torch is pinned first where a project extra needs it: an unpinned install pulls CUDA wheels.
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# This machine's pip configuration names local mirrors that may be absent; pip warns once per
+# package about each. The filter drops those lines only; pipefail keeps pip's exit status.
+QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
 .PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) --upgrade pip 2>&1 | $(QUIET_MIRRORS)
 
 $(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) -e . 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP_INSTALL) -e . 2>&1 | $(QUIET_MIRRORS)
 	$(BIN)/python -c "import synthfoundry.api"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) -e ".[dev,postgres,s3,celery]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP_INSTALL) -e ".[dev,postgres,s3,celery]" 2>&1 | $(QUIET_MIRRORS)
 	$(BIN)/python -c "import synthfoundry.api, pytest, moto, psycopg, s3fs"
 	touch $@ $(VENV)/.installed-run
 
