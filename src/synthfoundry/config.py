@@ -46,6 +46,29 @@ class SecuritySettings(BaseModel):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
 
 
+class AuthSettings(BaseModel):
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    jwt_issuer: str = "synthfoundry"
+    jwt_audience: str = "synthfoundry-api"
+    bootstrap_admin_email: str | None = Field(
+        default=None, description="Creates this admin at start-up when no user exists yet"
+    )
+    bootstrap_admin_password: SecretStr | None = None
+
+
+class RateLimitSettings(BaseModel):
+    enabled: bool = True
+    storage_url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
+    general: str = Field(default="600/minute", description="per principal, every API request")
+    jobs: str = Field(default="30/minute", description="per principal, job-creating requests")
+    login: str = Field(default="10/minute", description="per client address and per account")
+
+
+class AuditSettings(BaseModel):
+    retention_days: int = Field(default=365, ge=1, description="older audit events are pruned")
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "console"] = Field(
@@ -70,6 +93,9 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="after")
@@ -102,6 +128,7 @@ class Settings(BaseSettings):
         view["database"]["url"] = mask_url_password(self.database_url)
         view["storage"]["url"] = self.storage_url
         view["data_dir"] = str(self.data_dir.resolve())
+        view["rate_limits"]["storage_url"] = mask_url_password(self.rate_limits.storage_url)
         return view
 
 

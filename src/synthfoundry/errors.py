@@ -38,6 +38,29 @@ class InvalidState(SynthfoundryError):
     title = "Invalid state"
 
 
+class NotAuthenticated(SynthfoundryError):
+    """No credentials, or credentials that are invalid, expired or revoked."""
+
+    code = "not_authenticated"
+    title = "Not authenticated"
+
+
+class RateLimited(SynthfoundryError):
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class QuotaExceeded(SynthfoundryError):
+    """A per-user limit, such as concurrent jobs, is reached."""
+
+    code = "quota_exceeded"
+    title = "Quota exceeded"
+
+
 class PermissionDenied(SynthfoundryError):
     code = "permission_denied"
     title = "Permission denied"

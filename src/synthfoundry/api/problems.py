@@ -19,6 +19,9 @@ STATUS_BY_ERROR: dict[type[errors.SynthfoundryError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.InvalidState: 409,
+    errors.NotAuthenticated: 401,
+    errors.RateLimited: 429,
+    errors.QuotaExceeded: 429,
     errors.PermissionDenied: 403,
     errors.InvalidInput: 422,
     errors.PayloadTooLarge: 413,
@@ -132,10 +135,21 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
         # A configuration error or another internal fault: its text may name server paths.
         return problem_for_request(request, 500, detail="Internal server error")
     extensions: dict[str, Any] = {}
+    headers: dict[str, str] = {}
     if isinstance(exc, errors.InvalidInput) and exc.field is not None:
         extensions["errors"] = [{"field": exc.field, "message": exc.detail}]
+    if isinstance(exc, errors.NotAuthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, errors.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
     return problem_for_request(
-        request, status, detail=exc.detail, code=exc.code, title=exc.title, **extensions
+        request,
+        status,
+        detail=exc.detail,
+        code=exc.code,
+        title=exc.title,
+        headers=headers or None,
+        **extensions,
     )
 
 

@@ -4,7 +4,9 @@ Alembic's environment and the models-versus-migrations test rely on this list; a
 package adds its ``models`` module here.
 """
 
+from synthfoundry.accounts import models as accounts_models
+from synthfoundry.audit import models as audit_models
 from synthfoundry.db import instance
 from synthfoundry.db.base import Base
 
-__all__ = ["Base", "instance"]
+__all__ = ["Base", "accounts_models", "audit_models", "instance"]

@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 from synthfoundry.db.models import Base
+from synthfoundry.db.types import UTCDateTime
+
+
+def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | bool:
+    """Write our own column types as importable names in generated migrations."""
+    if kind == "type" and isinstance(item, UTCDateTime):
+        autogen_context.imports.add("from synthfoundry.db.types import UTCDateTime")
+        return "UTCDateTime()"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -12,6 +24,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
         # The engine issues BEGIN itself on SQLite too (see db/engine.py), so DDL is transactional.
         transactional_ddl=True,
     )

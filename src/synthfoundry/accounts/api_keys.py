@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from synthfoundry import audit
+from synthfoundry.accounts.models import ApiKey
+from synthfoundry.accounts.principal import Principal
+from synthfoundry.accounts.schemas import ApiKeyCreate
+from synthfoundry.accounts.scopes import unknown_scopes
+from synthfoundry.accounts.secrets import api_key_hash, new_api_key
+from synthfoundry.audit.service import AuditContext
+from synthfoundry.db import utcnow
+from synthfoundry.db.pagination import Page, paginate
+from synthfoundry.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+
+
+def create(
+    session: Session,
+    context: AuditContext,
+    principal: Principal,
+    data: ApiKeyCreate,
+    signing_key: str,
+) -> tuple[ApiKey, str]:
+    """Create a key for the caller; return it with its secret (which is not stored)."""
+    if unknown := unknown_scopes(data.scopes):
+        raise InvalidInput(f"unknown scopes: {', '.join(unknown)}", field="scopes")
+    if beyond := [scope for scope in data.scopes if not principal.allows(scope)]:
+        raise PermissionDenied(f"a key cannot hold scopes its creator lacks: {', '.join(beyond)}")
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise InvalidInput("expires_at must be in the future", field="expires_at")
+    generated = new_api_key()
+    key = ApiKey(
+        owner_id=principal.user_id,
+        name=data.name,
+        key_id=generated.key_id,
+        secret_hash=api_key_hash(generated.secret, signing_key),
+        scopes=sorted(set(data.scopes)),
+        expires_at=data.expires_at,
+    )
+    session.add(key)
+    session.flush()
+    audit.record(
+        session,
+        context,
+        "api_keys.create",
+        target_type="api_key",
+        target_id=key.id,
+        details={"name": key.name, "scopes": key.scopes},
+    )
+    return key, generated.secret
+
+
+def list_page(
+    session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
+) -> Page[ApiKey]:
+    statement = select(ApiKey)
+    if not (all_owners and principal.acts_as_admin):
+        statement = statement.where(ApiKey.owner_id == principal.user_id)
+    return paginate(session, statement, ApiKey.id, limit=limit, cursor=cursor)
+
+
+def get_owned(session: Session, principal: Principal, key_id: uuid.UUID) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    # Another user's key answers exactly like a missing one: its existence is not disclosed.
+    if key is None or (key.owner_id != principal.user_id and not principal.acts_as_admin):
+        raise NotFound(f"no API key {key_id}")
+    return key
+
+
+def revoke(
+    session: Session, context: AuditContext, principal: Principal, key_id: uuid.UUID
+) -> None:
+    key = get_owned(session, principal, key_id)
+    if key.revoked_at is not None:
+        raise InvalidState(f"API key {key_id} is revoked already")
+    key.revoked_at = utcnow()
+    audit.record(
+        session,
+        context,
+        "api_keys.revoke",
+        target_type="api_key",
+        target_id=key.id,
+        details={"name": key.name},
+    )
