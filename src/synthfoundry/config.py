@@ -22,6 +22,7 @@ class ServerSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="JSON request bodies")
     cors_origins: list[str] = Field(default_factory=list)
+    hsts_seconds: int = Field(default=0, ge=0, description="Strict-Transport-Security; 0: off")
     root_path: str = ""
 
 

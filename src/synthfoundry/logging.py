@@ -15,8 +15,22 @@ from structlog.typing import Processor
 
 from synthfoundry.config import LoggingSettings
 
+_SECRET_KEY_PARTS = ("password", "secret", "token", "authorization", "api_key", "cookie")
+
+
+def redact_secrets(
+    _logger: object, _method: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """Blank out any logged field whose name says it holds a secret."""
+    for key in event_dict:
+        if any(part in key.lower() for part in _SECRET_KEY_PARTS):
+            event_dict[key] = "[redacted]"
+    return event_dict
+
+
 _SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
+    redact_secrets,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

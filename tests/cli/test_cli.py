@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from synthfoundry import __version__
 from synthfoundry.cli.main import app
+from synthfoundry.db import migrate
 from tests.support.postgres import free_port
 
 runner = CliRunner()
@@ -35,8 +36,9 @@ def test_db_upgrade_current_downgrade(database_url: str, monkeypatch: pytest.Mon
     downgraded = runner.invoke(app, ["db", "downgrade", "base"])
 
     assert behind.exit_code == 0 and "base (behind" in behind.stdout
-    assert upgraded.exit_code == 0 and "database at revision 0001" in upgraded.stdout
-    assert current.exit_code == 0 and "0001 (up to date)" in current.stdout
+    head = migrate.head_revision()
+    assert upgraded.exit_code == 0 and f"database at revision {head}" in upgraded.stdout
+    assert current.exit_code == 0 and f"{head} (up to date)" in current.stdout
     assert downgraded.exit_code == 0 and "database at revision base" in downgraded.stdout
 
 

@@ -1,20 +1,27 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from synthfoundry import __version__
+from synthfoundry.accounts.auth import AuthConfig
+from synthfoundry.accounts.users import ensure_first_admin
 from synthfoundry.api import health, v1
 from synthfoundry.api.docs import install_docs
 from synthfoundry.api.metrics import HttpMetrics
 from synthfoundry.api.middleware import RequestContextMiddleware
 from synthfoundry.api.problems import COMMON_PROBLEM_RESPONSES, install_problem_handlers
+from synthfoundry.api.ratelimit import RateLimiter
 from synthfoundry.api.state import AppState
+from synthfoundry.audit.service import prune as prune_audit_events
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, migrate
 from synthfoundry.logging import configure_logging, get_logger
@@ -39,6 +46,32 @@ def _check_schema(database: Database) -> None:
     migrate.ensure_up_to_date(database)
 
 
+AUDIT_PRUNE_INTERVAL_SECONDS = 3600
+
+
+def _bootstrap_admin(database: Database, settings: Settings) -> None:
+    email, password = settings.auth.bootstrap_admin_email, settings.auth.bootstrap_admin_password
+    if not email or not password:
+        return
+    with database.unit_of_work() as session:
+        if ensure_first_admin(session, email, password.get_secret_value()) is not None:
+            logger.info("created the first admin from settings", email=email)
+
+
+async def _prune_audit_events_forever(database: Database, retention_days: int) -> None:
+    def prune_once() -> int:
+        with database.unit_of_work() as session:
+            return prune_audit_events(session, retention_days)
+
+    while True:
+        try:
+            if removed := await run_in_threadpool(prune_once):
+                logger.info("pruned audit events", removed=removed, retention_days=retention_days)
+        except Exception as exc:
+            logger.warning("audit pruning failed; will retry", error=repr(exc))
+        await asyncio.sleep(AUDIT_PRUNE_INTERVAL_SECONDS)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API application for ``settings`` (read from the environment if not given)."""
     settings = settings or Settings()
@@ -48,13 +81,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database.connect(settings.database_url, settings.database)
+        pruning: asyncio.Task[None] | None = None
         try:
             _check_schema(database)
+            _bootstrap_admin(database, settings)
             storage = BlobStore.from_settings(settings.storage_url, settings.storage)
-            app.state.synthfoundry = AppState(settings, database, storage, metrics)
+            app.state.synthfoundry = AppState(
+                settings=settings,
+                database=database,
+                storage=storage,
+                metrics=metrics,
+                rate_limiter=RateLimiter(settings.rate_limits),
+                auth_config=AuthConfig(
+                    settings.auth, settings.security.secret_key.get_secret_value()
+                ),
+            )
+            pruning = asyncio.create_task(
+                _prune_audit_events_forever(database, settings.audit.retention_days)
+            )
             logger.info("started", database=database.backend, storage=storage.protocol)
             yield
         finally:
+            if pruning is not None:
+                pruning.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pruning
             database.dispose()
 
     app = FastAPI(
@@ -86,5 +137,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def body_limit(scope: Scope) -> int:
         return max_body
 
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, body_limit=body_limit)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        body_limit=body_limit,
+        hsts_seconds=settings.server.hsts_seconds,
+    )
     return app

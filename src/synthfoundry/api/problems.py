@@ -66,6 +66,10 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+Responses = dict[int | str, dict[str, Any]]
+"""The ``responses=`` argument of FastAPI routes and routers."""
+
+
 def problem_response(description: str) -> dict[str, Any]:
     return {
         "model": Problem,
@@ -76,7 +80,7 @@ def problem_response(description: str) -> dict[str, Any]:
 
 # Declared on every router so that OpenAPI shows the problem shape (and not FastAPI's default
 # HTTPValidationError) for the errors any route can give.
-COMMON_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+COMMON_PROBLEM_RESPONSES: Responses = {
     422: problem_response("The request is invalid; `errors` lists each bad field"),
     500: problem_response("An unexpected server error; the detail never holds internals"),
     503: problem_response("A dependency such as the database is unavailable; retry later"),

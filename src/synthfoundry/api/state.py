@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from synthfoundry.accounts.auth import AuthConfig
 from synthfoundry.api.metrics import HttpMetrics
+from synthfoundry.api.ratelimit import RateLimiter
 from synthfoundry.config import Settings
 from synthfoundry.db import Database
 from synthfoundry.storage import BlobStore
@@ -16,3 +18,5 @@ class AppState:
     database: Database
     storage: BlobStore
     metrics: HttpMetrics
+    rate_limiter: RateLimiter
+    auth_config: AuthConfig

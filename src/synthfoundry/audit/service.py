@@ -104,7 +104,7 @@ def record(
     return event
 
 
-def _filtered(filters: AuditFilter) -> Select[tuple[AuditEvent]]:
+def _filtered(filters: AuditFilter) -> Select[AuditEvent]:
     statement = select(AuditEvent)
     if filters.action:
         statement = statement.where(AuditEvent.action == filters.action)

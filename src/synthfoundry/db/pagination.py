@@ -36,7 +36,7 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 def paginate(
     session: Session,
-    statement: Select[tuple[RowT]],
+    statement: Select[RowT],
     id_column: InstrumentedAttribute[Any],
     *,
     limit: int,

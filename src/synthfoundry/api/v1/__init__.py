@@ -3,8 +3,14 @@ route a request matched names its whole path template (metrics and logs label by
 
 from fastapi import APIRouter
 
-from synthfoundry.api.v1 import about
+from synthfoundry.api.v1 import about, api_keys, audit_events, auth, users
 
-routers: list[APIRouter] = [about.router]
+routers: list[APIRouter] = [
+    about.router,
+    auth.router,
+    users.router,
+    api_keys.router,
+    audit_events.router,
+]
 
 __all__ = ["routers"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -10,7 +10,7 @@ from synthfoundry.db.models import Base
 from synthfoundry.db.types import UTCDateTime
 
 
-def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | bool:
+def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our own column types as importable names in generated migrations."""
     if kind == "type" and isinstance(item, UTCDateTime):
         autogen_context.imports.add("from synthfoundry.db.types import UTCDateTime")
