@@ -122,3 +122,54 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert "run `synthfoundry db upgrade`" in result.stderr
+
+
+def test_users_create_admin_then_login(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTHFOUNDRY_DATABASE__URL", database_url)
+    runner.invoke(app, ["db", "upgrade"])
+
+    created = runner.invoke(
+        app,
+        ["users", "create-admin", "--email", "Admin@Example.com"],
+        input="a long admin password\na long admin password\n",
+    )
+    duplicate = runner.invoke(
+        app,
+        ["users", "create-admin", "--email", "admin@example.com", "--password", "another long one"],
+    )
+    short = runner.invoke(
+        app, ["users", "create-admin", "--email", "x@example.com", "--password", "short"]
+    )
+
+    assert created.exit_code == 0, created.output
+    assert "created admin admin@example.com" in created.stdout
+    assert duplicate.exit_code == 1
+    assert "exists already" in duplicate.stderr
+    assert short.exit_code == 2
+    assert "password" in short.stderr
+
+
+def test_audit_prune_removes_old_events(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from synthfoundry.audit.models import AuditEvent
+    from synthfoundry.db import Database, utcnow
+
+    monkeypatch.setenv("SYNTHFOUNDRY_DATABASE__URL", database_url)
+    runner.invoke(app, ["db", "upgrade"])
+    database = Database.connect(database_url)
+    with database.unit_of_work() as session:
+        for age_days in (400, 10):
+            session.add(
+                AuditEvent(
+                    action="test.event",
+                    actor_type="system",
+                    occurred_at=utcnow() - timedelta(days=age_days),
+                )
+            )
+    database.dispose()
+
+    result = runner.invoke(app, ["audit", "prune"])
+
+    assert result.exit_code == 0
+    assert "removed 1 audit events older than 365 days" in result.stdout

@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from synthfoundry import __version__
-from synthfoundry.cli import config, db
+from synthfoundry.cli import audit, config, db, users
 from synthfoundry.cli.serve import serve
 
 app = typer.Typer(
@@ -15,6 +15,8 @@ app = typer.Typer(
 app.command()(serve)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
 
 
 @app.command()

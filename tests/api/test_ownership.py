@@ -1,0 +1,41 @@
+"""Another user's id, on every route that takes an id, must look exactly like a missing one."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from synthfoundry.db import Database
+from tests.support.accounts import create_key, signed_in
+
+ADMIN_ONLY_PREFIXES = ("/v1/users/{", "/v1/audit-events")
+
+
+def test_every_id_route_hides_other_users_objects(
+    client: TestClient, migrated_database: Database
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    intruder = signed_in(client, migrated_database, "intruder@example.com")
+    owner_key = create_key(client, owner, ["api-keys:read"])
+    ids = {"api_key_id": owner_key["id"], "user_id": str(owner.id)}
+    schema = client.get("/openapi.json").json()
+
+    checked = []
+    for path, operations in schema["paths"].items():
+        parameters = re.findall(r"{(\w+)}", path)
+        if not parameters:
+            continue
+        concrete = path.format(**{name: ids[name] for name in parameters})
+        for method in operations:
+            response = client.request(method, concrete, headers=intruder.headers, json={})
+            expected = {403} if path.startswith(ADMIN_ONLY_PREFIXES) else {404}
+            assert response.status_code in expected, (
+                f"{method.upper()} {path}: {response.status_code}"
+            )
+            assert owner.email not in response.text
+            checked.append(f"{method.upper()} {path}")
+
+    assert len(checked) >= 5
+    still_there = client.get(f"/v1/api-keys/{owner_key['id']}", headers=owner.headers)
+    assert still_there.status_code == 200
