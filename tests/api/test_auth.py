@@ -92,7 +92,7 @@ def test_bad_tokens_are_refused(
     account = signed_in(client, migrated_database, "mal@example.com")
     valid = jwt.decode(account.access_token, options={"verify_signature": False})
     base = {"sub": valid["sub"], "sid": valid["sid"]}
-    header, payload, _signature = account.access_token.split(".")
+    _header, payload, _signature = account.access_token.split(".")
     unsigned_header = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
 
     tokens = {

@@ -12,7 +12,7 @@ from synthfoundry.accounts import users
 from synthfoundry.accounts.schemas import UserCreate
 from synthfoundry.db import Database
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 
 
 @dataclass
