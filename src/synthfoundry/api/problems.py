@@ -81,7 +81,10 @@ def problem_response(description: str) -> dict[str, Any]:
 # Declared on every router so that OpenAPI shows the problem shape (and not FastAPI's default
 # HTTPValidationError) for the errors any route can give.
 COMMON_PROBLEM_RESPONSES: Responses = {
+    400: problem_response("The request body cannot be parsed (not UTF-8, not JSON)"),
+    413: problem_response("The request body is over the size limit"),
     422: problem_response("The request is invalid; `errors` lists each bad field"),
+    429: problem_response("Too many requests; `Retry-After` says when to retry"),
     500: problem_response("An unexpected server error; the detail never holds internals"),
     503: problem_response("A dependency such as the database is unavailable; retry later"),
 }
