@@ -70,6 +70,30 @@ class AuditSettings(BaseModel):
     retention_days: int = Field(default=365, ge=1, description="older audit events are pruned")
 
 
+class JobsSettings(BaseModel):
+    backend: Literal["local", "celery"] = "local"
+    concurrency: int = Field(default=2, ge=0, le=64, description="local backend: jobs at once")
+    broker_url: str = Field(default="redis://127.0.0.1:6379/0", description="celery backend")
+    queues: list[str] = Field(default_factory=lambda: ["cpu", "gpu"])
+    heartbeat_seconds: float = Field(default=2.0, gt=0, le=60)
+    lease_seconds: float = Field(default=15.0, gt=0, le=600)
+    max_retries: int = Field(default=2, ge=0, le=10, description="re-runs after a lost worker")
+    max_active_per_user: int = Field(default=20, ge=1, le=10_000)
+    progress_interval_seconds: float = Field(default=0.5, ge=0, le=60)
+    max_log_lines: int = Field(default=1000, ge=10, le=100_000)
+    reaper_interval_seconds: float = Field(default=2.0, gt=0, le=300)
+    resend_after_seconds: float = Field(
+        default=300.0, gt=0, description="celery: re-send a still-queued job's message after this"
+    )
+    torch_threads: int = Field(default=1, ge=1, le=256, description="threads per job process")
+
+
+class EventsSettings(BaseModel):
+    url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
+    poll_interval_seconds: float = Field(default=0.2, gt=0, le=10)
+    subscriber_queue_size: int = Field(default=1000, ge=10)
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "console"] = Field(
@@ -97,6 +121,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="after")
@@ -130,6 +156,8 @@ class Settings(BaseSettings):
         view["storage"]["url"] = self.storage_url
         view["data_dir"] = str(self.data_dir.resolve())
         view["rate_limits"]["storage_url"] = mask_url_password(self.rate_limits.storage_url)
+        view["jobs"]["broker_url"] = mask_url_password(self.jobs.broker_url)
+        view["events"]["url"] = mask_url_password(self.events.url)
         return view
 
 

@@ -24,6 +24,9 @@ from synthfoundry.api.state import AppState
 from synthfoundry.audit.service import prune as prune_audit_events
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, migrate
+from synthfoundry.jobs import records
+from synthfoundry.jobs.backends import Dispatcher, create_dispatcher
+from synthfoundry.jobs.events import EventPump, create_bus
 from synthfoundry.logging import configure_logging, get_logger
 from synthfoundry.storage import BlobStore
 
@@ -82,10 +85,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database.connect(settings.database_url, settings.database)
         pruning: asyncio.Task[None] | None = None
+        dispatcher: Dispatcher | None = None
+        events: EventPump | None = None
         try:
             _check_schema(database)
             _bootstrap_admin(database, settings)
             storage = BlobStore.from_settings(settings.storage_url, settings.storage)
+            bus = create_bus(settings.events.url)
+            events = EventPump(database, bus, settings.events)
+            if settings.jobs.backend == "celery" or settings.jobs.concurrency > 0:
+                dispatcher = create_dispatcher(settings, database, storage)
+            wake_dispatcher = dispatcher.wake if dispatcher is not None else (lambda: None)
+
+            def on_job_change() -> None:
+                bus.notify()
+                wake_dispatcher()
+
+            records.set_notifier(on_job_change)
             app.state.synthfoundry = AppState(
                 settings=settings,
                 database=database,
@@ -95,7 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 auth_config=AuthConfig(
                     settings.auth, settings.security.secret_key.get_secret_value()
                 ),
+                events=events,
+                dispatcher=dispatcher,
             )
+            await events.start()
+            if dispatcher is not None:
+                dispatcher.start()
             pruning = asyncio.create_task(
                 _prune_audit_events_forever(database, settings.audit.retention_days)
             )
@@ -106,6 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 pruning.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await pruning
+            if dispatcher is not None:
+                await run_in_threadpool(dispatcher.stop)
+            if events is not None:
+                await events.stop()
+            records.set_notifier(lambda: None)
             database.dispose()
 
     app = FastAPI(

@@ -39,7 +39,14 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
         yield session
 
 
+def get_write_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    """A unit of work that changes rows it reads (on SQLite it takes the write lock first)."""
+    with database.unit_of_work(write=True) as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 StorageDep = Annotated[BlobStore, Depends(get_storage)]
 SessionDep = Annotated[Session, Depends(get_session)]

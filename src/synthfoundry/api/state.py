@@ -7,6 +7,8 @@ from synthfoundry.api.metrics import HttpMetrics
 from synthfoundry.api.ratelimit import RateLimiter
 from synthfoundry.config import Settings
 from synthfoundry.db import Database
+from synthfoundry.jobs.backends import Dispatcher
+from synthfoundry.jobs.events import EventPump
 from synthfoundry.storage import BlobStore
 
 
@@ -20,3 +22,5 @@ class AppState:
     metrics: HttpMetrics
     rate_limiter: RateLimiter
     auth_config: AuthConfig
+    events: EventPump
+    dispatcher: Dispatcher | None

@@ -5,6 +5,7 @@ import typer
 from synthfoundry import __version__
 from synthfoundry.cli import audit, config, db, users
 from synthfoundry.cli.serve import serve
+from synthfoundry.cli.worker import worker
 
 app = typer.Typer(
     name="synthfoundry",
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.command()(serve)
+app.command()(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(users.app, name="users")

@@ -3,13 +3,14 @@
 from sqlalchemy.orm import Session
 
 from synthfoundry.db.base import Base, RecordBase, new_id, utcnow
-from synthfoundry.db.engine import Database, normalize_database_url
+from synthfoundry.db.engine import Database, after_commit, normalize_database_url
 
 __all__ = [
     "Base",
     "Database",
     "RecordBase",
     "Session",
+    "after_commit",
     "new_id",
     "normalize_database_url",
     "utcnow",

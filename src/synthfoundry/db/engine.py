@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,14 @@ from synthfoundry.config import DatabaseSettings
 from synthfoundry.errors import ConfigurationError, ServiceUnavailable
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+_AFTER_COMMIT = "synthfoundry.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once ``session``'s unit of work has committed (never if it rolls back)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
 _SQLITE_UNAVAILABLE_MESSAGES = ("database is locked", "database is busy", "unable to open")
 
 
@@ -111,19 +119,27 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
+    def unit_of_work(self, *, write: bool = False) -> Iterator[Session]:
         """A session whose transaction commits when the block ends and rolls back on error.
 
-        An outage (server down, connection lost, SQLite locked past its busy timeout) comes out
-        as ``ServiceUnavailable``, which the API answers with 503 rather than 500.
+        ``write=True`` takes SQLite's write lock at the start (BEGIN IMMEDIATE): a transaction
+        that reads, then writes what it read, must not lose a race to another writer in between
+        (on PostgreSQL, such code locks its rows with ``with_for_update``). Callables queued with
+        ``after_commit`` run once the transaction has committed. An outage (server down,
+        connection lost, SQLite locked past its busy timeout) comes out as
+        ``ServiceUnavailable``, which the API answers with 503 rather than 500.
         """
         try:
             with self.sessions.begin() as session:
+                if write and self.backend == "sqlite":
+                    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
                 yield session
         except DBAPIError as exc:
             if is_unavailable(exc, self.backend):
                 raise ServiceUnavailable("the database is unavailable; try again shortly") from exc
             raise
+        for callback in session.info.pop(_AFTER_COMMIT, []):
+            callback()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

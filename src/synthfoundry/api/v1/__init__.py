@@ -3,7 +3,7 @@ route a request matched names its whole path template (metrics and logs label by
 
 from fastapi import APIRouter
 
-from synthfoundry.api.v1 import about, api_keys, audit_events, auth, users
+from synthfoundry.api.v1 import about, api_keys, audit_events, auth, job_events, jobs, users
 
 routers: list[APIRouter] = [
     about.router,
@@ -11,6 +11,8 @@ routers: list[APIRouter] = [
     users.router,
     api_keys.router,
     audit_events.router,
+    jobs.router,
+    job_events.router,
 ]
 
 __all__ = ["routers"]

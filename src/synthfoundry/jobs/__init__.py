@@ -1,0 +1,1 @@
+"""Durable jobs: the state machine, the runner, progress events, and the backends that run them."""

@@ -1,0 +1,118 @@
+"""The default backend: this process claims jobs and runs each in a child process of its own
+(training never blocks the API, a job can be killed outright, GPU memory is freed at its end)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import uuid
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+
+from synthfoundry.config import Settings
+from synthfoundry.db import Database
+from synthfoundry.jobs import records
+from synthfoundry.jobs.backends import Dispatcher, logger
+from synthfoundry.jobs.events import create_bus
+from synthfoundry.jobs.models import Job
+from synthfoundry.jobs.reaper import recover
+from synthfoundry.jobs.runner import claim_next, execute
+from synthfoundry.jobs.threads import limit_threads
+from synthfoundry.logging import configure_logging
+from synthfoundry.storage import BlobStore
+
+# Children fork from a small server process that has imported these, so that they start in
+# milliseconds and inherit none of the API's threads or connections.
+PRELOAD = ["synthfoundry.jobs.runner", "synthfoundry.jobs.kinds", "synthfoundry.jobs.diagnostics"]
+
+
+def _forkserver() -> ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def run_child(settings: Settings, job_id: uuid.UUID, attempt: int) -> None:
+    """Entry point of a job's child process."""
+    shutdown = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the parent, which stops us
+    limit_threads(settings.jobs.torch_threads)
+    configure_logging(settings.logging)
+    database = Database.connect(settings.database_url, settings.database)
+    storage = BlobStore.from_settings(settings.storage_url, settings.storage)
+    records.set_notifier(create_bus(settings.events.url).notify)
+    worker_id = f"local:{socket.gethostname()}:{os.getpid()}"
+
+    def mark_worker(_session: object, job: Job) -> None:
+        job.worker_id = worker_id
+
+    try:
+        if records.apply(database, job_id, attempt, mark_worker):
+            execute(database, storage, settings, job_id, attempt, shutdown)
+    finally:
+        database.dispose()
+
+
+class LocalDispatcher(Dispatcher):
+    def __init__(self, settings: Settings, database: Database, storage: BlobStore) -> None:
+        super().__init__(settings, database, storage)
+        self.worker_id = f"local:{socket.gethostname()}:{os.getpid()}"
+        self._context = _forkserver()
+        self._children: dict[uuid.UUID, tuple[BaseProcess, int]] = {}
+
+    def dispatch(self) -> None:
+        self._collect_finished()
+        while len(self._children) < self.settings.jobs.concurrency and not self._stopping.is_set():
+            claimed = claim_next(
+                self.database,
+                self.worker_id,
+                self.settings.jobs.queues,
+                self.settings.jobs.lease_seconds,
+            )
+            if claimed is None:
+                return
+            job_id, attempt = claimed
+            child = self._context.Process(
+                target=run_child,
+                args=(self.settings, job_id, attempt),
+                name=f"job-{job_id}",
+                daemon=False,
+            )
+            child.start()
+            self._children[job_id] = (child, attempt)
+            logger.info("job handed to a child process", job_id=str(job_id), pid=child.pid)
+
+    def _collect_finished(self) -> None:
+        for job_id, (child, attempt) in list(self._children.items()):
+            if child.is_alive():
+                continue
+            child.join()
+            del self._children[job_id]
+            # A child that ended without finishing its job (killed, crashed) lost it: recover now
+            # rather than waiting for the lease to expire. A finished job is left alone.
+            recover(self.database, self.storage, job_id, attempt=attempt)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask running jobs to checkpoint and go back to the queue, then stop."""
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        children = list(self._children.items())
+        for _job_id, (child, _attempt) in children:
+            if child.is_alive() and child.pid is not None:
+                os.kill(child.pid, signal.SIGTERM)
+        for job_id, (child, attempt) in children:
+            child.join(timeout)
+            if child.is_alive():
+                child.kill()
+                child.join()
+            recover(self.database, self.storage, job_id, attempt=attempt)
+        self._children.clear()
+
+    @property
+    def running(self) -> int:
+        return len(self._children)
