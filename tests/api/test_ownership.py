@@ -6,7 +6,12 @@ import re
 
 from fastapi.testclient import TestClient
 
+from synthfoundry import audit
+from synthfoundry.accounts.principal import Principal
+from synthfoundry.accounts.scopes import scopes_for_role
+from synthfoundry.config import JobsSettings
 from synthfoundry.db import Database
+from synthfoundry.jobs import service as job_service
 from tests.support.accounts import create_key, signed_in
 
 ADMIN_ONLY_PREFIXES = ("/v1/users/{", "/v1/audit-events")
@@ -18,7 +23,19 @@ def test_every_id_route_hides_other_users_objects(
     owner = signed_in(client, migrated_database, "owner@example.com")
     intruder = signed_in(client, migrated_database, "intruder@example.com")
     owner_key = create_key(client, owner, ["api-keys:read"])
-    ids = {"api_key_id": owner_key["id"], "user_id": str(owner.id)}
+    owner_principal = Principal(
+        user_id=owner.id, is_admin=False, scopes=scopes_for_role(False), kind="user"
+    )
+    with migrated_database.unit_of_work(write=True) as session:
+        owner_job = job_service.create(
+            session,
+            audit.SYSTEM,
+            owner_principal,
+            JobsSettings(concurrency=0),
+            "system.steps",
+            {"steps": 1},
+        )
+    ids = {"api_key_id": owner_key["id"], "user_id": str(owner.id), "job_id": str(owner_job.id)}
     schema = client.get("/openapi.json").json()
 
     checked = []
@@ -39,3 +56,4 @@ def test_every_id_route_hides_other_users_objects(
     assert len(checked) >= 5
     still_there = client.get(f"/v1/api-keys/{owner_key['id']}", headers=owner.headers)
     assert still_there.status_code == 200
+    assert client.get(f"/v1/jobs/{owner_job.id}", headers=owner.headers).status_code == 200

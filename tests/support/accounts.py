@@ -29,7 +29,7 @@ class Account:
 
 
 def create_user(database: Database, email: str, *, is_admin: bool = False) -> uuid.UUID:
-    with database.unit_of_work() as session:
+    with database.unit_of_work(write=True) as session:
         user = users.create(
             session,
             audit.SYSTEM,

@@ -6,11 +6,12 @@ event, and a reused refresh token must still revoke its family, although the req
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
@@ -71,8 +72,12 @@ def login(
     database: Database, config: AuthConfig, context: AuditContext, email: str, password: str
 ) -> TokenPair:
     with database.unit_of_work() as session:
-        user = get_by_email(session, email)
-        password_ok = verify_password(password, user.password_hash if user else None)
+        found = get_by_email(session, email)
+        user_id, password_hash = (found.id, found.password_hash) if found else (None, None)
+    # The hash is checked outside any write transaction: it takes tens of milliseconds.
+    password_ok = verify_password(password, password_hash)
+    with database.unit_of_work(write=True) as session:
+        user = session.get(User, user_id) if user_id else None
         if user is None or not password_ok or not user.is_active:
             reason = (
                 "unknown_user"
@@ -87,12 +92,11 @@ def login(
                 "auth.login",
                 outcome="failure",
                 target_type="user",
-                target_id=user.id if user else None,
+                target_id=user_id,
                 details={"email": email, "reason": reason},
             )
-            failed = True
+            pair = None
         else:
-            failed = False
             user.last_login_at = utcnow()
             auth_session = AuthSession(user_id=user.id, client_ip=context.client_ip)
             session.add(auth_session)
@@ -105,7 +109,7 @@ def login(
                 target_type="user",
                 target_id=user.id,
             )
-    if failed:
+    if pair is None:
         raise NotAuthenticated(LOGIN_FAILED)
     return pair
 
@@ -113,7 +117,7 @@ def login(
 def refresh(database: Database, config: AuthConfig, context: AuditContext, token: str) -> TokenPair:
     now = utcnow()
     failure: str | None = None
-    with database.unit_of_work() as session:
+    with database.unit_of_work(write=True) as session:
         stored = session.scalars(
             select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
         ).first()
@@ -203,13 +207,28 @@ def _principal_from_api_key(
     owner = session.get(User, key.owner_id)
     if owner is None or not owner.is_active:
         raise NotAuthenticated("the owner of this API key is disabled")
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_GRANULARITY:
-        key.last_used_at = now
     # A key never holds more than its owner's role allows now (an admin demoted since keeps none).
     scopes = frozenset(key.scopes) & scopes_for_role(owner.is_admin)
     return Principal(
         user_id=owner.id, is_admin=owner.is_admin, scopes=scopes, kind="api_key", api_key_id=key.id
     )
+
+
+def touch_api_key(database: Database, api_key_id: uuid.UUID) -> None:
+    """Record that a key was used, at most once a minute (a statement of its own, so that
+    reading requests never write in their own transaction)."""
+    now = utcnow()
+    with database.unit_of_work() as session:
+        session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.id == api_key_id,
+                or_(
+                    ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_GRANULARITY
+                ),
+            )
+            .values(last_used_at=now)
+        )
 
 
 def resolve_bearer(session: Session, token: str, config: AuthConfig) -> Principal:

@@ -56,7 +56,7 @@ def _bootstrap_admin(database: Database, settings: Settings) -> None:
     email, password = settings.auth.bootstrap_admin_email, settings.auth.bootstrap_admin_password
     if not email or not password:
         return
-    with database.unit_of_work() as session:
+    with database.unit_of_work(write=True) as session:
         if ensure_first_admin(session, email, password.get_secret_value()) is not None:
             logger.info("created the first admin from settings", email=email)
 

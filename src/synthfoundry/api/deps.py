@@ -33,20 +33,23 @@ def get_storage(state: AppStateDep) -> BlobStore:
     return state.storage
 
 
-def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    """The request's unit of work: services flush, the request commits (or rolls back)."""
-    with database.unit_of_work() as session:
-        yield session
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_write_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    """A unit of work that changes rows it reads (on SQLite it takes the write lock first)."""
-    with database.unit_of_work(write=True) as session:
+def get_session(
+    request: Request, database: Annotated[Database, Depends(get_database)]
+) -> Iterator[Session]:
+    """The request's unit of work: services flush, the request commits (or rolls back).
+
+    A request that may write takes SQLite's write lock when it begins: SQLite cannot turn a
+    reading transaction into a writing one once another writer has committed in between.
+    """
+    with database.unit_of_work(write=request.method not in SAFE_METHODS) as session:
         yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 StorageDep = Annotated[BlobStore, Depends(get_storage)]
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -46,6 +46,8 @@ def authenticated(
         )
     principal = auth.resolve_bearer(session, token, state.auth_config)
     state.rate_limiter.hit("general", str(principal.api_key_id or principal.user_id))
+    if principal.api_key_id is not None:
+        state.api_key_usage.touch(principal.api_key_id)
     missing = [scope for scope in security_scopes.scopes if not principal.allows(scope)]
     if missing:
         raise PermissionDenied(f"this credential lacks the scope {', '.join(missing)}")

@@ -39,7 +39,7 @@ def create_admin(
         raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", code=2) from None
     database = Database.connect(settings.database_url, settings.database)
     try:
-        with database.unit_of_work() as session:
+        with database.unit_of_work(write=True) as session:
             user = users.create(session, audit.SYSTEM, data)
         stdout.print(f"created admin {user.email} ({user.id})")
     except SynthfoundryError as exc:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -23,16 +24,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_id_lock = threading.Lock()
+_last_id_clock = 0
+
+
 def new_id() -> uuid.UUID:
     """A UUID version 7 (RFC 9562): time-ordered, so new rows append to primary-key indexes and
-    ids sort by creation time, which keeps cursor pagination by id stable."""
-    unix_ms = time.time_ns() // 1_000_000
+    ids sort by creation time, which keeps cursor pagination by id stable. The 12 bits after the
+    millisecond hold its fraction (RFC 9562 method 3), bumped when two ids would tie, so that
+    ids made by one process are strictly increasing."""
+    global _last_id_clock
+    with _id_lock:
+        now_ns = time.time_ns()
+        clock = (now_ns // 1_000_000) << 12 | (now_ns % 1_000_000) * 4096 // 1_000_000
+        clock = max(clock, _last_id_clock + 1)
+        _last_id_clock = clock
+    unix_ms, fraction = clock >> 12, clock & 0xFFF
     value = (unix_ms & 0xFFFF_FFFF_FFFF) << 80
-    value |= int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
-    value &= ~(0xF << 76)
     value |= 0x7 << 76  # version
-    value &= ~(0x3 << 62)
+    value |= fraction << 64
     value |= 0x2 << 62  # RFC 4122 variant
+    value |= int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
     return uuid.UUID(int=value)
 
 

@@ -199,6 +199,10 @@ class EventPump:
                     self._dispatch(events)
                     if len(events) < BATCH:
                         break
+            except RuntimeError as exc:
+                if "shutdown" in str(exc):  # the event loop is closing: nothing left to serve
+                    return
+                logger.warning("reading job events failed; retrying", error=repr(exc))
             except Exception as exc:
                 logger.warning("reading job events failed; retrying", error=repr(exc))
             await self.bus.wait(self.settings.poll_interval_seconds)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, utcnow
+from synthfoundry.db import models as _all_models  # noqa: F401 (foreign keys need every table)
 from synthfoundry.errors import SynthfoundryError
 from synthfoundry.jobs import records
 from synthfoundry.jobs.context import JobContext, StopRequested

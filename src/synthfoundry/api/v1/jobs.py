@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response, Security, status
 
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.scopes import ADMIN
-from synthfoundry.api.deps import AppStateDep, SessionDep, WriteSessionDep
+from synthfoundry.api.deps import AppStateDep, SessionDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import Responses, problem_response
 from synthfoundry.api.security import audit_context, authenticated
@@ -93,7 +93,7 @@ def get_job(job_id: uuid.UUID, principal: JobsRead, session: SessionDep) -> JobR
 
 def _act(
     request: Request,
-    session: WriteSessionDep,
+    session: SessionDep,
     principal: Principal,
     job_id: uuid.UUID,
     action: Action,
@@ -108,7 +108,7 @@ def _act(
     responses={**NOT_FOUND, **REFUSED},
 )
 def cancel_job(
-    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: WriteSessionDep
+    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: SessionDep
 ) -> JobRead:
     """Cancel: a queued or paused job at once, a running one at its next safe point."""
     return _act(request, session, principal, job_id, Action.CANCEL)
@@ -121,7 +121,7 @@ def cancel_job(
     responses={**NOT_FOUND, **REFUSED},
 )
 def pause_job(
-    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: WriteSessionDep
+    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: SessionDep
 ) -> JobRead:
     """Pause: a running job checkpoints and stops at its next safe point; resume continues there."""
     return _act(request, session, principal, job_id, Action.PAUSE)
@@ -134,7 +134,7 @@ def pause_job(
     responses={**NOT_FOUND, **REFUSED},
 )
 def resume_job(
-    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: WriteSessionDep
+    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: SessionDep
 ) -> JobRead:
     """Resume a paused job from its last checkpoint."""
     return _act(request, session, principal, job_id, Action.RESUME)

@@ -26,7 +26,12 @@ from synthfoundry.storage import BlobStore
 
 # Children fork from a small server process that has imported these, so that they start in
 # milliseconds and inherit none of the API's threads or connections.
-PRELOAD = ["synthfoundry.jobs.runner", "synthfoundry.jobs.kinds", "synthfoundry.jobs.diagnostics"]
+PRELOAD = [
+    "synthfoundry.db.models",
+    "synthfoundry.jobs.runner",
+    "synthfoundry.jobs.kinds",
+    "synthfoundry.jobs.diagnostics",
+]
 
 
 def _forkserver() -> ForkServerContext:

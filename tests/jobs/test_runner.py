@@ -1,0 +1,211 @@
+"""The runner in this process, on SQLite and PostgreSQL: claims, stages, stops, fencing, reaping."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+
+from synthfoundry import audit
+from synthfoundry.accounts.principal import Principal
+from synthfoundry.config import Settings
+from synthfoundry.db import Database
+from synthfoundry.errors import InvalidState, QuotaExceeded
+from synthfoundry.jobs import service
+from synthfoundry.jobs.reaper import reap_expired
+from synthfoundry.jobs.runner import claim, execute, run_job
+from synthfoundry.jobs.states import Action, Status
+from synthfoundry.storage import BlobStore
+from tests.jobs.conftest import load, new_job
+
+
+def wait_for(condition: object, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def events(database: Database, job_id: uuid.UUID) -> list[tuple[str, dict[str, object]]]:
+    with database.unit_of_work() as session:
+        return [(event.type, event.data) for event in service.events_after(session, job_id, 0)]
+
+
+def test_a_job_runs_through_its_stages(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    job_id = new_job(migrated_database, owner, job_settings.jobs, steps=3, step_seconds=0)
+
+    assert run_job(migrated_database, storage, job_settings, job_id, "test-worker")
+
+    job = load(migrated_database, job_id)
+    assert job.status == Status.SUCCEEDED
+    assert job.result == {"steps": 3, "resumed_from": 0, "executed": [0, 1, 2]}
+    assert [stage["status"] for stage in job.stages] == ["succeeded"] * 3
+    assert job.progress["fraction"] == 1.0
+    recorded = events(migrated_database, job_id)
+    assert [data["status"] for kind, data in recorded if kind == "status"] == [
+        "queued",
+        "running",
+        "succeeded",
+    ]
+    assert [kind for kind, _ in recorded].count("progress") == 3
+
+
+def test_claim_is_atomic_and_a_second_delivery_is_a_no_op(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    job_id = new_job(migrated_database, owner, job_settings.jobs, steps=1, step_seconds=0)
+    results: list[int | None] = []
+
+    def take() -> None:
+        results.append(claim(migrated_database, job_id, "racer", 5.0))
+
+    racers = [threading.Thread(target=take) for _ in range(8)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+
+    assert sorted(results, key=lambda value: value is None) == [1] + [None] * 7
+    assert run_job(migrated_database, storage, job_settings, job_id, "late") is False
+
+
+def test_an_error_fails_the_job_with_its_reason(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    job_id = new_job(
+        migrated_database, owner, job_settings.jobs, steps=5, step_seconds=0, fail_at_step=2
+    )
+
+    run_job(migrated_database, storage, job_settings, job_id, "w")
+
+    job = load(migrated_database, job_id)
+    assert job.status == Status.FAILED
+    assert job.error_code == "job_error"
+    assert "failing at step 2" in (job.error_message or "")
+    assert storage.list(f"jobs/{job_id}") == []  # the partial checkpoint is cleaned up
+
+
+def _run_in_thread(
+    database: Database, storage: BlobStore, settings: Settings, job_id: uuid.UUID
+) -> threading.Thread:
+    thread = threading.Thread(target=run_job, args=(database, storage, settings, job_id, "w"))
+    thread.start()
+    wait_for(lambda: load(database, job_id).progress.get("completed", 0) >= 2)
+    return thread
+
+
+def _act(database: Database, owner: Principal, job_id: uuid.UUID, action: Action) -> Status:
+    with database.unit_of_work(write=True) as session:
+        return Status(service.act(session, audit.SYSTEM, owner, job_id, action).status)
+
+
+def test_cancel_while_queued_and_while_running(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    queued = new_job(migrated_database, owner, job_settings.jobs, steps=3)
+    running = new_job(migrated_database, owner, job_settings.jobs, steps=200, step_seconds=0.02)
+
+    assert _act(migrated_database, owner, queued, Action.CANCEL) == Status.CANCELLED
+    assert run_job(migrated_database, storage, job_settings, queued, "w") is False
+    thread = _run_in_thread(migrated_database, storage, job_settings, running)
+    started = time.monotonic()
+    assert _act(migrated_database, owner, running, Action.CANCEL) == Status.CANCELLING
+    thread.join(10)
+
+    assert time.monotonic() - started < 5
+    job = load(migrated_database, running)
+    assert job.status == Status.CANCELLED
+    assert [stage["status"] for stage in job.stages] == ["succeeded", "cancelled", "cancelled"]
+    assert storage.list(f"jobs/{running}") == []
+    with pytest.raises(InvalidState):
+        _act(migrated_database, owner, running, Action.RESUME)
+
+
+def test_pause_then_resume_continues_from_the_checkpoint(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    job_id = new_job(migrated_database, owner, job_settings.jobs, steps=40, step_seconds=0.02)
+    thread = _run_in_thread(migrated_database, storage, job_settings, job_id)
+
+    assert _act(migrated_database, owner, job_id, Action.PAUSE) == Status.PAUSING
+    thread.join(10)
+    paused = load(migrated_database, job_id)
+    assert paused.status == Status.PAUSED
+    assert _act(migrated_database, owner, job_id, Action.RESUME) == Status.QUEUED
+    run_job(migrated_database, storage, job_settings, job_id, "w2")
+
+    job = load(migrated_database, job_id)
+    assert job.status == Status.SUCCEEDED
+    assert job.attempt == 2
+    assert 2 <= job.result["resumed_from"] < 40  # type: ignore[index]
+    assert job.result["executed"] == list(range(40))  # type: ignore[index]  # each step once
+
+
+def test_a_runner_that_lost_its_lease_cannot_write(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    job_id = new_job(migrated_database, owner, job_settings.jobs, steps=3)
+    attempt = claim(migrated_database, job_id, "stale", lease_seconds=0.01)
+    assert attempt == 1
+    time.sleep(0.05)
+
+    assert reap_expired(migrated_database, storage) == [job_id]
+    requeued = load(migrated_database, job_id)
+    assert (requeued.status, requeued.retries) == (Status.QUEUED, 1)
+
+    fresh = claim(migrated_database, job_id, "fresh", lease_seconds=30)
+    assert fresh == 2
+    execute(migrated_database, storage, job_settings, job_id, attempt)  # the stale runner wakes up
+    assert load(migrated_database, job_id).status == Status.RUNNING  # ...and changed nothing
+    execute(migrated_database, storage, job_settings, job_id, fresh)
+    assert load(migrated_database, job_id).status == Status.SUCCEEDED
+
+
+def test_a_job_whose_workers_keep_dying_fails_as_worker_lost(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    job_id = new_job(migrated_database, owner, job_settings.jobs, steps=3)
+
+    for expected_attempt in (1, 2, 3):
+        assert claim(migrated_database, job_id, "doomed", lease_seconds=0.01) == expected_attempt
+        time.sleep(0.05)
+        reap_expired(migrated_database, storage)
+
+    job = load(migrated_database, job_id)
+    assert job.status == Status.FAILED
+    assert job.error_code == "worker_lost"
+    assert job.attempt == 3
+
+
+def test_a_graceful_shutdown_gives_the_job_back(
+    migrated_database: Database, storage: BlobStore, job_settings: Settings, owner: Principal
+) -> None:
+    job_id = new_job(migrated_database, owner, job_settings.jobs, steps=100, step_seconds=0.02)
+    shutdown = threading.Event()
+    thread = threading.Thread(
+        target=run_job, args=(migrated_database, storage, job_settings, job_id, "w", shutdown)
+    )
+    thread.start()
+    wait_for(lambda: load(migrated_database, job_id).progress.get("completed", 0) >= 2)
+
+    shutdown.set()
+    thread.join(10)
+
+    job = load(migrated_database, job_id)
+    assert (job.status, job.retries, job.worker_id) == (Status.QUEUED, 0, None)
+    assert job.checkpoint_key is not None
+
+
+def test_quota_of_unfinished_jobs(
+    migrated_database: Database, job_settings: Settings, owner: Principal
+) -> None:
+    limited = job_settings.jobs.model_copy(update={"max_active_per_user": 2})
+    new_job(migrated_database, owner, limited)
+    new_job(migrated_database, owner, limited)
+
+    with pytest.raises(QuotaExceeded):
+        new_job(migrated_database, owner, limited)
