@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # package about each. The filter drops those lines only; pipefail keeps pip's exit status.
 QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,8 @@ run: install
 	$(BIN)/synthfoundry serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: install-dev
 	$(BIN)/mypy
@@ -55,9 +55,13 @@ pytest: install-dev system-packages
 ## make test: lint, type-check, import contracts, then the tests on SQLite and PostgreSQL
 test: lint typecheck imports pytest
 
+## benchmarks (not part of make test): print a table, write benchmarks/results/*.json
+bench-jobs: install-dev system-packages
+	$(BIN)/python -m benchmarks.jobs
+
 format: install-dev
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

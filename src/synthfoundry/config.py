@@ -90,7 +90,7 @@ class JobsSettings(BaseModel):
 
 class EventsSettings(BaseModel):
     url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
-    poll_interval_seconds: float = Field(default=0.2, gt=0, le=10)
+    poll_interval_seconds: float = Field(default=0.1, gt=0, le=10)
     subscriber_queue_size: int = Field(default=1000, ge=10)
 
 

@@ -35,12 +35,17 @@ class Dispatcher(ABC):
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
-        self._wake.set()
+        self.wake()
         self._thread.join(timeout)
 
     @abstractmethod
     def dispatch(self) -> None:
         """Hand out what can be handed out now."""
+
+    def idle(self, seconds: float) -> None:
+        """Wait until woken or ``seconds`` have passed."""
+        self._wake.wait(seconds)
+        self._wake.clear()
 
     def _loop(self) -> None:
         last_reap = 0.0
@@ -52,8 +57,7 @@ class Dispatcher(ABC):
                 self.dispatch()
             except Exception as exc:
                 logger.warning("dispatching failed; retrying", error=repr(exc))
-            self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
+            self.idle(POLL_SECONDS)
 
 
 def create_dispatcher(settings: Settings, database: Database, storage: BlobStore) -> Dispatcher:
