@@ -181,7 +181,8 @@ def main() -> None:
     finally:
         redis.stop()
     print(
-        f"\nJob system on {os.cpu_count()} cores, SQLite, {args.workers} job slots, {args.jobs} trivial jobs"
+        f"\nJob system on {os.cpu_count()} cores, SQLite, {args.workers} job slots, "
+        f"{args.jobs} trivial jobs"
     )
     print(f"{'backend':<8} {'jobs/s':>8} {'WS p50 ms':>10} {'WS p99 ms':>10} {'samples':>8}")
     for row in rows:
