@@ -4,6 +4,7 @@ import typer
 
 from synthfoundry import __version__
 from synthfoundry.cli import audit, config, db, users
+from synthfoundry.cli.evaluate import evaluate
 from synthfoundry.cli.serve import serve
 from synthfoundry.cli.worker import worker
 
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command()(worker)
+app.command()(evaluate)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(users.app, name="users")
