@@ -149,3 +149,31 @@ def test_adult_sample_end_to_end() -> None:
     )
     assert report.utility is not None and report.utility.trtr["roc_auc"] > 0.85
     assert report.privacy is not None and 0.4 < report.privacy.closer_to_train_share < 0.65
+
+
+def test_pair_trends_count_only_pairs_related_in_the_real_data(real: pd.DataFrame) -> None:
+    rng = np.random.default_rng(7)
+    with_noise = real.assign(noise=rng.normal(size=len(real)))
+
+    report = evaluate(with_noise, with_noise.sample(frac=1, random_state=1))
+    by_pair = {pair.columns: pair for pair in report.fidelity.pairs}
+
+    assert by_pair[("x", "y")].counted
+    assert by_pair[("x", "y")].real_association > 0.9
+    assert not by_pair[("x", "noise")].counted  # unrelated in the real data: scored, not averaged
+    counted = [pair.score for pair in report.fidelity.pairs if pair.counted]
+    assert report.fidelity.column_pair_trends == pytest.approx(np.mean(counted), abs=1e-6)
+
+
+def test_sdmetrics_binning_cuts_each_table_on_its_own_edges() -> None:
+    from synthfoundry.evaluation.frames import bins
+
+    real, synthetic = np.array([0.0, 5.0, 10.0, np.nan]), np.array([0.0, 50.0, 100.0])
+
+    shared_real, shared_synthetic, _ = bins(real, synthetic)
+    own_real, own_synthetic, _ = bins(real, synthetic, binning="sdmetrics")
+
+    assert list(shared_synthetic) == [0, 9, 9]  # beyond the real range: the last real bin
+    assert list(own_synthetic) == list(own_real[:3])  # same positions in their own ranges
+    assert own_real[2] == own_real[3]  # SDMetrics puts the maximum with the missing values
+    assert shared_real[3] != shared_real[2]

@@ -8,7 +8,12 @@ from typing import Any
 
 from synthfoundry.errors import InvalidInput
 from synthfoundry.evaluation.fidelity import fidelity
-from synthfoundry.evaluation.frames import check_same_columns, comparable_columns, to_pandas
+from synthfoundry.evaluation.frames import (
+    Binning,
+    check_same_columns,
+    comparable_columns,
+    to_pandas,
+)
 from synthfoundry.evaluation.plots import plots
 from synthfoundry.evaluation.privacy import privacy
 from synthfoundry.evaluation.report import QualityReport
@@ -29,13 +34,15 @@ def evaluate(
     *,
     seed: int = 0,
     progress: Progress = silent,
+    binning: Binning = "shared",
 ) -> QualityReport:
     """Compare a synthetic table with the real one it imitates.
 
     ``real`` is the table the generator learned from; ``holdout``, real rows it never saw, makes
     privacy measurable and is the test set for utility (without it, utility tests on a split of
     ``real``). ``target`` names the column that utility predicts. Tables are pandas DataFrames
-    or pyarrow Tables with the same columns.
+    or pyarrow Tables with the same columns. ``binning="sdmetrics"`` cuts numbers into bins for
+    pair trends the way SDMetrics' QualityReport does, for comparison with its figures.
     """
     started = time.perf_counter()
     real_frame = to_pandas(real, "real")
@@ -54,7 +61,7 @@ def evaluate(
 
     progress("fidelity", 0, None, "pairs")
     fidelity_report, prepared = fidelity(
-        real_frame, synthetic_frame, metadata, columns, skipped, progress
+        real_frame, synthetic_frame, metadata, columns, skipped, progress, binning
     )
     progress("validity", 0, 1)
     validity_report = validity(real_frame, synthetic_frame, metadata)

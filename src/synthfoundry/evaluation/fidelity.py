@@ -4,8 +4,11 @@ Column shape: 1 - Kolmogorov-Smirnov statistic for numbers and datetimes (missin
 out, their rate compared separately), 1 - total variation distance for categories (missing is
 a category). Pair trend: 1 - |correlation difference| / 2 (Pearson) for two continuous columns,
 1 - total variation distance of the joint distribution for every other pair, continuous
-columns cut into 10 equal-width bins over the real range. Overall: the mean of the two averages.
-These are the definitions SDMetrics uses, so that scores compare with published figures.
+columns cut into 10 equal-width bins over the real range. Every pair is scored, but the average
+counts only pairs whose real data shows a relationship (|Pearson r| > 0.5, or Cramer's V > 0.3):
+a pair of unrelated columns says nothing about whether relationships were kept. Overall: the mean
+of the two averages. These are SDMetrics' definitions (0.32), so that scores compare with
+published figures.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from synthfoundry.evaluation.frames import bins, codes, is_continuous, label_view, numeric_view
+from synthfoundry.evaluation.frames import (
+    Binning,
+    bins,
+    codes,
+    is_continuous,
+    label_view,
+    numeric_view,
+)
 from synthfoundry.evaluation.report import ColumnShape, FidelityReport, PairTrend, SkippedColumn
 from synthfoundry.progress import Progress, silent
 from synthfoundry.tabular.metadata import ColumnKind, Metadata
@@ -47,6 +57,7 @@ class _Column:
         real: pd.Series,
         synthetic: pd.Series,
         datetime_format: str | None,
+        binning: Binning = "shared",
     ) -> None:
         self.name, self.kind = name, kind
         self.continuous = is_continuous(kind)
@@ -54,7 +65,7 @@ class _Column:
             self.real_values = numeric_view(real, kind, datetime_format)
             self.synthetic_values = numeric_view(synthetic, kind, datetime_format)
             self.real_codes, self.synthetic_codes, self.size = bins(
-                self.real_values, self.synthetic_values
+                self.real_values, self.synthetic_values, binning=binning
             )
             self.real_missing = float(np.isnan(self.real_values).mean())
             self.synthetic_missing = float(np.isnan(self.synthetic_values).mean())
@@ -97,6 +108,22 @@ class _Column:
         )
 
 
+CORRELATION_THRESHOLD = 0.5
+ASSOCIATION_THRESHOLD = 0.3
+
+
+def cramers_v(a: np.ndarray, b: np.ndarray, a_size: int, b_size: int) -> float:
+    table = (
+        np.bincount(a * b_size + b, minlength=a_size * b_size).reshape(a_size, b_size).astype(float)
+    )
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if min(table.shape) < 2:
+        return 0.0
+    expected = table.sum(axis=1, keepdims=True) @ table.sum(axis=0, keepdims=True) / table.sum()
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(chi2 / table.sum() / (min(table.shape) - 1)))
+
+
 def _correlation(x: np.ndarray, y: np.ndarray) -> float | None:
     both = ~(np.isnan(x) | np.isnan(y))
     if both.sum() < 2 or np.std(x[both]) == 0 or np.std(y[both]) == 0:
@@ -115,14 +142,19 @@ def _pair(a: _Column, b: _Column) -> PairTrend:
                 score=round(1 - abs(real - synthetic) / 2, 6),
                 real=real,
                 synthetic=synthetic,
+                real_association=round(abs(real), 6),
+                counted=abs(real) > CORRELATION_THRESHOLD,
             )
     size = a.size * b.size
     real_joint = a.real_codes * b.size + b.real_codes
     synthetic_joint = a.synthetic_codes * b.size + b.synthetic_codes
+    association = cramers_v(a.real_codes, b.real_codes, a.size, b.size)
     return PairTrend(
         columns=(a.name, b.name),
         metric="contingency_similarity",
         score=round(_tv_complement(real_joint, synthetic_joint, size), 6),
+        real_association=round(association, 6),
+        counted=association > ASSOCIATION_THRESHOLD,
     )
 
 
@@ -133,6 +165,7 @@ def fidelity(
     columns: list[str],
     skipped: list[tuple[str, str]],
     progress: Progress = silent,
+    binning: Binning = "shared",
 ) -> tuple[FidelityReport, dict[str, _Column]]:
     prepared = {
         name: _Column(
@@ -141,6 +174,7 @@ def fidelity(
             real[name],
             synthetic[name],
             metadata.column(name).datetime_format,
+            binning,
         )
         for name in columns
     }
@@ -152,7 +186,8 @@ def fidelity(
         if done % 50 == 0 or done == len(pairs_to_score):
             progress("fidelity", done, len(pairs_to_score), "pairs")
     shape_average = float(np.mean([shape.score for shape in shapes]))
-    pair_average = float(np.mean([pair.score for pair in pairs])) if pairs else None
+    counted = [pair.score for pair in pairs if pair.counted]
+    pair_average = float(np.mean(counted)) if counted else None
     overall = shape_average if pair_average is None else (shape_average + pair_average) / 2
     report = FidelityReport(
         score=round(overall, 6),

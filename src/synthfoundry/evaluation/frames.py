@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -95,11 +95,30 @@ def codes(real: np.ndarray, synthetic: np.ndarray) -> Coded:
     return Coded(inverse[: len(real)], inverse[len(real) :], [str(label) for label in labels])
 
 
+Binning = Literal["shared", "sdmetrics"]
+
+
 def bins(
-    real: np.ndarray, synthetic: np.ndarray, count: int = 10
+    real: np.ndarray, synthetic: np.ndarray, count: int = 10, binning: Binning = "shared"
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Equal-width bins over the real range; synthetic values beyond it fall in the end bins,
-    missing values in a bin of their own."""
+    missing values in a bin of their own.
+
+    ``binning="sdmetrics"`` reproduces SDMetrics' QualityReport instead: each table is cut on
+    edges from its own values (so the same bin number can mean different ranges), and the
+    maximum shares a bin with missing values. It exists to compare with published SDMetrics
+    figures; it scores two samples of one distribution low when they have different outliers.
+    """
+    if binning == "sdmetrics":
+
+        def own_bins(values: np.ndarray) -> np.ndarray:
+            finite = values[np.isfinite(values)]
+            edges = (
+                np.histogram_bin_edges(finite, bins=count) if len(finite) else np.array([0.0, 1.0])
+            )
+            return np.asarray(np.digitize(values, edges))
+
+        return own_bins(real), own_bins(synthetic), count + 2
     finite = real[np.isfinite(real)]
     if len(finite) == 0 or finite.min() == finite.max():
         edges = np.array([-np.inf, np.inf])

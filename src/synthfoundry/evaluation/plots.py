@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from synthfoundry.evaluation.fidelity import cramers_v
 from synthfoundry.evaluation.report import ColumnPlot, Plots
 
 if TYPE_CHECKING:
@@ -48,18 +49,6 @@ def _column_plot(column: _Column) -> ColumnPlot:
     )
 
 
-def _cramers_v(a: np.ndarray, b: np.ndarray, a_size: int, b_size: int) -> float:
-    table = (
-        np.bincount(a * b_size + b, minlength=a_size * b_size).reshape(a_size, b_size).astype(float)
-    )
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    if min(table.shape) < 2:
-        return 0.0
-    expected = table.sum(axis=1, keepdims=True) @ table.sum(axis=0, keepdims=True) / table.sum()
-    chi2 = float(((table - expected) ** 2 / expected).sum())
-    return float(np.sqrt(chi2 / table.sum() / (min(table.shape) - 1)))
-
-
 def _association(a: _Column, b: _Column, synthetic: bool) -> float:
     """Pearson's r between two continuous columns, Cramer's V (binned) for any other pair."""
     if a.continuous and b.continuous:
@@ -71,7 +60,7 @@ def _association(a: _Column, b: _Column, synthetic: bool) -> float:
         return 0.0
     a_codes = a.synthetic_codes if synthetic else a.real_codes
     b_codes = b.synthetic_codes if synthetic else b.real_codes
-    return _cramers_v(a_codes, b_codes, a.size, b.size)
+    return cramers_v(a_codes, b_codes, a.size, b.size)
 
 
 def plots(prepared: dict[str, _Column]) -> Plots:

@@ -26,6 +26,8 @@ class PairTrend(BaseModel):
     score: float
     real: float | None = None
     synthetic: float | None = None
+    real_association: float = Field(description="|Pearson r| or Cramer's V in the real data")
+    counted: bool = Field(description="whether the real relationship is strong enough to count")
 
 
 class SkippedColumn(BaseModel):
@@ -36,7 +38,9 @@ class SkippedColumn(BaseModel):
 class FidelityReport(BaseModel):
     score: float = Field(description="mean of column_shapes and column_pair_trends, in [0, 1]")
     column_shapes: float
-    column_pair_trends: float | None
+    column_pair_trends: float | None = Field(
+        description="average over pairs with a real relationship; None when no pair has one"
+    )
     missing_similarity: float
     coverage: float
     columns: list[ColumnShape]
