@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # package about each. The filter drops those lines only; pipefail keeps pip's exit status.
 QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ test: lint typecheck imports pytest
 ## benchmarks (not part of make test): print a table, write benchmarks/results/*.json
 bench-jobs: install-dev system-packages
 	$(BIN)/python -m benchmarks.jobs
+
+bench-evaluation: install-dev
+	$(BIN)/python -m benchmarks.evaluation
 
 format: install-dev
 	$(BIN)/ruff format src tests benchmarks
