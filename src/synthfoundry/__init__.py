@@ -7,4 +7,19 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from synthfoundry.synthesizers.registry import (
+    get_synthesizer,
+    list_synthesizers,
+    load_synthesizer,
+)
+
+__all__ = ["__version__", "evaluate", "get_synthesizer", "list_synthesizers", "load_synthesizer"]
+
+
+def __getattr__(name: str) -> object:
+    # evaluate pulls in scikit-learn; import it only when asked for
+    if name == "evaluate":
+        from synthfoundry.evaluation import evaluate
+
+        return evaluate
+    raise AttributeError(name)

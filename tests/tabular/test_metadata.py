@@ -47,7 +47,7 @@ def test_kinds_bounds_precision_and_formats_are_detected() -> None:
     }
     assert metadata.column("income").decimals == 2
     assert metadata.column("signed_up").datetime_format == "%d/%m/%Y"
-    assert metadata.column("customer_id").identifier_pattern == "A-####"
+    assert metadata.column("customer_id").identifier_pattern == "C-####"
     assert metadata.column("score").nullable and metadata.column("score").null_fraction == 0.25
     assert metadata.column("age").minimum >= 18
     assert metadata.column("country").constant_value == "NO"

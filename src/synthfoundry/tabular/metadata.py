@@ -37,7 +37,6 @@ DATETIME_FORMATS = (
     "%Y%m%d",
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.:]{0,63}$")
-_DIGITS = re.compile(r"\d")
 
 
 class ColumnKind(StrEnum):
@@ -159,7 +158,7 @@ class Metadata(BaseModel):
         for column in self.columns:
             values = data[column.name]
             non_null = values.dropna()
-            if non_null.empty and not allow_all_null and column.kind != ColumnKind.CONSTANT:
+            if non_null.empty and not allow_all_null:
                 raise InvalidInput(
                     f"column {column.name!r} has only missing values", field=column.name
                 )
@@ -227,8 +226,42 @@ def _decimals(values: np.ndarray) -> int:
     return MAX_DECIMALS
 
 
-def _identifier_shape(value: str) -> str:
-    return re.sub(r"[a-z]", "a", re.sub(r"[A-Z]", "A", _DIGITS.sub("#", value)))
+IDENTIFIER_CLASSES = {
+    "#": "0123456789",
+    "@": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "%": "abcdefghijklmnopqrstuvwxyz",
+}
+
+
+def _character_class(character: str) -> str:
+    if character.isdigit():
+        return "#"
+    if character.isupper():
+        return "@"
+    if character.islower():
+        return "%"
+    return "\\" + character if character in "#@%\\" else character
+
+
+def identifier_pattern(values: pd.Series) -> str | None:
+    """The shape of identifiers, position by position: a letter or sign that is the same in every
+    value stays literal; others become # (digit), @ (capital) or % (small letter)."""
+    texts = values.astype("string").head(2000).tolist()
+    if not texts:
+        return None
+    length = max(set(map(len, texts)), key=[len(text) for text in texts].count)
+    same_length = [text for text in texts if len(text) == length]
+    pattern = []
+    for position in range(length):
+        characters = {text[position] for text in same_length}
+        # Digits stay digit slots even when constant in the sample (sequential numbers).
+        if len(characters) == 1 and not next(iter(characters)).isdigit():
+            character = characters.pop()
+            pattern.append("\\" + character if character in "#@%\\" else character)
+        else:
+            classes = {_character_class(character) for character in characters}
+            pattern.append(classes.pop() if len(classes) == 1 else "#")
+    return "".join(pattern)
 
 
 def _datetime_format(values: pd.Series) -> str | None:
@@ -280,9 +313,7 @@ def detect_column(name: str, values: pd.Series, kind: ColumnKind | None = None) 
     if kind == ColumnKind.BOOLEAN:
         return ColumnMetadata(**base, kind=kind, categories=[False, True])
     if kind == ColumnKind.IDENTIFIER:
-        shapes = non_null.astype("string").head(1000).map(_identifier_shape)
-        pattern = shapes.mode().iloc[0] if len(shapes) else None
-        return ColumnMetadata(**base, kind=kind, identifier_pattern=pattern)
+        return ColumnMetadata(**base, kind=kind, identifier_pattern=identifier_pattern(non_null))
     if kind == ColumnKind.CATEGORICAL:
         counts = non_null.value_counts()
         categories = [_plain(value) for value in counts.index[:MAX_STORED_CATEGORIES]]

@@ -1,0 +1,249 @@
+"""What every tabular synthesizer shares: validation, seeding, conditions, streaming, files."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Self
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthfoundry.errors import InvalidInput, InvalidState
+from synthfoundry.progress import Progress, silent
+from synthfoundry.synthesizers import artifacts
+from synthfoundry.synthesizers.base import Modality, Stop, Synthesizer, never
+from synthfoundry.tabular.metadata import ColumnKind, Metadata
+
+MAX_SAMPLE_ROWS = 10**9
+CHUNK_ROWS = 100_000
+REJECTION_ROUNDS = 50
+Condition = Mapping[str, Any]
+
+
+def as_frame(data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data.reset_index(drop=True)
+    if hasattr(data, "to_pandas"):
+        return data.to_pandas().reset_index(drop=True)
+    raise InvalidInput("data must be a pandas DataFrame or a pyarrow Table", field="data")
+
+
+class TabularSynthesizer(Synthesizer):
+    modality = Modality.TABULAR
+    min_rows: ClassVar[int] = 10
+
+    # -- what each model implements ------------------------------------------------------------
+    @abstractmethod
+    def _fit(self, data: pd.DataFrame, progress: Progress, stop: Stop) -> None: ...
+
+    @abstractmethod
+    def _sample(self, rows: int, rng: np.random.Generator) -> pd.DataFrame: ...
+
+    @abstractmethod
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...
+
+    @abstractmethod
+    def _restore(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None: ...
+
+    # -- the shared contract --------------------------------------------------------------------
+    def fit(
+        self,
+        data: Any,
+        metadata: Metadata | None = None,
+        *,
+        progress: Progress = silent,
+        stop: Stop = never,
+    ) -> Self:
+        """Learn ``data`` (pandas or pyarrow); ``metadata`` overrides the detected column kinds."""
+        frame = as_frame(data)
+        metadata = metadata or Metadata.detect(frame)
+        metadata.validate_table(frame, min_rows=self.min_rows)
+        self.metadata_ = metadata
+        self.dtypes_ = {name: str(frame[name].dtype) for name in metadata.names}
+        try:
+            self._fit(frame[metadata.names], progress, stop)
+        except BaseException:
+            del self.metadata_, self.dtypes_  # a stopped or failed fit leaves no half-fitted model
+            raise
+        self.samples_drawn_ = 0
+        return self
+
+    @property
+    def fitted(self) -> bool:
+        return hasattr(self, "metadata_")
+
+    def _require_fitted(self) -> Metadata:
+        if not self.fitted:
+            raise InvalidState(f"{self.name} is not fitted; call fit(data) first")
+        return self.metadata_
+
+    def _rng(self, seed: int | None) -> np.random.Generator:
+        if seed is not None:
+            return np.random.default_rng(seed)
+        # Without a seed, draws still reproduce from the model's seed and how often it sampled.
+        self.samples_drawn_ += 1
+        return np.random.default_rng([int(getattr(self.params, "seed", 0)), self.samples_drawn_])
+
+    def sample(
+        self,
+        rows: int,
+        conditions: Condition | list[Condition] | None = None,
+        seed: int | None = None,
+        progress: Progress = silent,
+    ) -> pd.DataFrame:
+        """``rows`` synthetic rows. ``conditions`` fixes values ({"sex": "Female"}) or ranges
+        ({"age": (30, 40)}); a list of conditions, each with a "count", mixes groups."""
+        self._require_fitted()
+        if isinstance(conditions, list):
+            parts = [
+                self._sample_matching(
+                    int(c.get("count", 0)),
+                    {k: v for k, v in c.items() if k != "count"},
+                    self._rng(None if seed is None else seed + i),
+                    progress,
+                )
+                for i, c in enumerate(conditions)
+            ]
+            return pd.concat(parts, ignore_index=True)
+        if not 0 < rows <= MAX_SAMPLE_ROWS:
+            raise InvalidInput(f"rows must be between 1 and {MAX_SAMPLE_ROWS}", field="rows")
+        rng = self._rng(seed)
+        if conditions:
+            return self._sample_matching(rows, dict(conditions), rng, progress)
+        chunks, made = [], 0
+        while made < rows:
+            size = min(CHUNK_ROWS, rows - made)
+            chunks.append(self._sample(size, rng))
+            made += size
+            progress("sample", made, rows, "rows")
+        return pd.concat(chunks, ignore_index=True)
+
+    def _check_conditions(self, conditions: dict[str, Any]) -> None:
+        metadata = self.metadata_
+        for name, wanted in conditions.items():
+            column = metadata.column(name)
+            if isinstance(wanted, tuple | list):
+                if not column.kind.is_numeric or len(wanted) != 2:
+                    raise InvalidInput(
+                        f"condition on {name!r}: a range needs a numeric column", field=name
+                    )
+                low, high = wanted
+                if (column.maximum is not None and low > column.maximum) or (
+                    column.minimum is not None and high < column.minimum
+                ):
+                    raise InvalidInput(
+                        f"condition on {name!r}: {wanted} lies outside the data's range "
+                        f"{column.minimum}..{column.maximum}",
+                        field=name,
+                    )
+            elif (
+                column.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+                and column.categories is not None
+                and wanted not in column.categories
+            ):
+                raise InvalidInput(
+                    f"condition on {name!r}: {wanted!r} never occurs in the data", field=name
+                )
+
+    def _matches(self, frame: pd.DataFrame, conditions: dict[str, Any]) -> np.ndarray:
+        keep = np.ones(len(frame), dtype=bool)
+        for name, wanted in conditions.items():
+            values = frame[name]
+            if isinstance(wanted, tuple | list):
+                numbers = pd.to_numeric(values, errors="coerce")
+                keep &= (
+                    ((numbers >= wanted[0]) & (numbers <= wanted[1]))
+                    .fillna(False)
+                    .to_numpy(dtype=bool)
+                )
+            else:
+                keep &= (values == wanted).fillna(False).to_numpy(dtype=bool)
+        return keep
+
+    def _sample_matching(
+        self, rows: int, conditions: dict[str, Any], rng: np.random.Generator, progress: Progress
+    ) -> pd.DataFrame:
+        if rows <= 0:
+            raise InvalidInput("each condition needs a positive count", field="count")
+        self._check_conditions(conditions)
+        found: list[pd.DataFrame] = []
+        have, batch = 0, max(1000, 4 * rows)
+        for _round in range(REJECTION_ROUNDS):
+            candidates = self._sample(min(batch, CHUNK_ROWS), rng)
+            matching = candidates[self._matches(candidates, conditions)]
+            found.append(matching)
+            have += len(matching)
+            progress("sample", min(have, rows), rows, "rows")
+            if have >= rows:
+                return pd.concat(found, ignore_index=True).head(rows)
+        raise InvalidInput(
+            f"only {have} of {rows} rows met {conditions} in {REJECTION_ROUNDS} rounds; the "
+            "condition is too rare for this model",
+            field=next(iter(conditions)),
+        )
+
+    def sample_to(
+        self,
+        path: str | Path,
+        rows: int,
+        *,
+        chunk_rows: int = CHUNK_ROWS,
+        seed: int | None = None,
+        file_format: Literal["csv", "parquet"] | None = None,
+        progress: Progress = silent,
+    ) -> Path:
+        """Stream ``rows`` rows to a CSV or Parquet file in chunks, with flat memory."""
+        self._require_fitted()
+        target = Path(path)
+        kind = file_format or ("parquet" if target.suffix.lower() in (".parquet", ".pq") else "csv")
+        rng = self._rng(seed)
+        writer: pq.ParquetWriter | None = None
+        made = 0
+        partial = target.with_name(target.name + ".partial")
+        try:
+            while made < rows:
+                size = min(chunk_rows, rows - made)
+                chunk = self._sample(size, rng)
+                if kind == "parquet":
+                    table = pa.Table.from_pandas(chunk, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(partial, table.schema)
+                    writer.write_table(table.cast(writer.schema))
+                else:
+                    chunk.to_csv(partial, mode="a" if made else "w", header=made == 0, index=False)
+                made += size
+                progress("sample", made, rows, "rows")
+            if writer is not None:
+                writer.close()
+                writer = None
+            partial.replace(target)
+        finally:
+            if writer is not None:
+                writer.close()
+            partial.unlink(missing_ok=True)
+        return target
+
+    def save(self, directory: str | Path) -> None:
+        metadata = self._require_fitted()
+        state, arrays = self._state()
+        content = {
+            "params": self.params.model_dump(mode="json"),
+            "metadata": metadata.model_dump(mode="json"),
+            "dtypes": self.dtypes_,
+            "samples_drawn": self.samples_drawn_,
+            "state": state,
+        }
+        artifacts.write(directory, self.name, content, arrays)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Self:
+        content, arrays = artifacts.read(directory)
+        synthesizer = cls(content["params"])
+        synthesizer.metadata_ = Metadata.model_validate(content["metadata"])
+        synthesizer.dtypes_ = dict(content["dtypes"])
+        synthesizer.samples_drawn_ = int(content["samples_drawn"])
+        synthesizer._restore(content["state"], arrays)
+        return synthesizer

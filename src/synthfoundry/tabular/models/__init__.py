@@ -1,0 +1,1 @@
+"""Tabular models, one module each; each registers itself with the synthesizer registry."""
