@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from synthfoundry import __version__
 from synthfoundry.api.deps import DatabaseDep, SessionDep, StorageDep
 from synthfoundry.db.instance import get_instance_id
+from synthfoundry.synthesizers import list_synthesizers
 
 router = APIRouter(prefix="/v1", tags=["system"])
 
@@ -34,6 +35,6 @@ def get_about(session: SessionDep, database: DatabaseDep, storage: StorageDep) -
         version=__version__,
         api_version="v1",
         instance_id=get_instance_id(session),
-        modalities=[],
+        modalities=sorted({str(cls.modality) for cls in list_synthesizers().values()}),
         backends=Backends(database=database.backend, storage=storage.protocol),
     )
