@@ -57,7 +57,7 @@ def list_page(
     session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
 ) -> Page[ApiKey]:
     statement = select(ApiKey)
-    if not (all_owners and principal.acts_as_admin):
+    if not principal.lists_everyone(all_owners):
         statement = statement.where(ApiKey.owner_id == principal.user_id)
     return paginate(session, statement, ApiKey.id, limit=limit, cursor=cursor)
 
@@ -65,7 +65,7 @@ def list_page(
 def get_owned(session: Session, principal: Principal, key_id: uuid.UUID) -> ApiKey:
     key = session.get(ApiKey, key_id)
     # Another user's key answers exactly like a missing one: its existence is not disclosed.
-    if key is None or (key.owner_id != principal.user_id and not principal.acts_as_admin):
+    if key is None or not principal.can_see(key.owner_id):
         raise NotFound(f"no API key {key_id}")
     return key
 

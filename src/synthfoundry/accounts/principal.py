@@ -26,6 +26,14 @@ class Principal:
     def acts_as_admin(self) -> bool:
         return ADMIN in self.scopes
 
+    def can_see(self, owner_id: uuid.UUID) -> bool:
+        """Whether an object of ``owner_id`` exists for this caller (others' answer 404)."""
+        return owner_id == self.user_id or self.acts_as_admin
+
+    def lists_everyone(self, all_owners: bool) -> bool:
+        """Whether a list shows every owner's objects: admins who ask for it."""
+        return all_owners and self.acts_as_admin
+
     def audit_context(self, client_ip: str | None, request_id: str | None) -> AuditContext:
         return AuditContext(
             actor_type=self.kind,

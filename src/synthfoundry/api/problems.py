@@ -90,6 +90,13 @@ COMMON_PROBLEM_RESPONSES: Responses = {
 }
 
 
+AUTH_PROBLEMS: Responses = {
+    401: problem_response("Missing or invalid credentials"),
+    403: problem_response("The credential lacks a needed scope"),
+}
+"""Declared by every router whose routes need a principal."""
+
+
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_MEDIA_TYPE
 

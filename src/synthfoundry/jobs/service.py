@@ -74,7 +74,7 @@ def create(
 
 def get_owned(session: Session, principal: Principal, job_id: uuid.UUID) -> Job:
     job = session.get(Job, job_id)
-    if job is None or (job.owner_id != principal.user_id and not principal.acts_as_admin):
+    if job is None or not principal.can_see(job.owner_id):
         raise NotFound(f"no job {job_id}")
     return job
 
@@ -90,7 +90,7 @@ def list_page(
     cursor: str | None,
 ) -> Page[Job]:
     statement = select(Job)
-    if not (all_owners and principal.acts_as_admin):
+    if not principal.lists_everyone(all_owners):
         statement = statement.where(Job.owner_id == principal.user_id)
     if status is not None:
         statement = statement.where(Job.status == status)

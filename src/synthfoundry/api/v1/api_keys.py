@@ -11,16 +11,13 @@ from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from synthfoundry.api.deps import SessionDep, SettingsDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
-from synthfoundry.api.problems import problem_response
+from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
 from synthfoundry.api.security import audit_context, authenticated
 
 router = APIRouter(
     prefix="/v1/api-keys",
     tags=["api-keys"],
-    responses={
-        401: problem_response("Missing or invalid credentials"),
-        403: problem_response("The credential lacks a needed scope"),
-    },
+    responses=AUTH_PROBLEMS,
 )
 
 ApiKeysRead = Annotated[Principal, Security(authenticated, scopes=["api-keys:read"])]

@@ -11,17 +11,14 @@ from pydantic import BaseModel, ConfigDict
 
 from synthfoundry.api.deps import DatabaseDep, SessionDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
-from synthfoundry.api.problems import problem_response
+from synthfoundry.api.problems import AUTH_PROBLEMS
 from synthfoundry.api.security import Admin
 from synthfoundry.audit.service import AuditFilter, export_csv, export_jsonl, list_events
 
 router = APIRouter(
     prefix="/v1/audit-events",
     tags=["audit-events"],
-    responses={
-        401: problem_response("Missing or invalid credentials"),
-        403: problem_response("Only admins read the audit log"),
-    },
+    responses=AUTH_PROBLEMS,
 )
 
 

@@ -9,7 +9,7 @@ from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.scopes import ADMIN
 from synthfoundry.api.deps import AppStateDep, SessionDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
-from synthfoundry.api.problems import Responses, problem_response
+from synthfoundry.api.problems import AUTH_PROBLEMS, Responses, problem_response
 from synthfoundry.api.security import audit_context, authenticated
 from synthfoundry.jobs import service
 from synthfoundry.jobs.schemas import DiagnosticJobCreate, JobEventRead, JobRead
@@ -18,10 +18,7 @@ from synthfoundry.jobs.states import Action, Status
 router = APIRouter(
     prefix="/v1/jobs",
     tags=["jobs"],
-    responses={
-        401: problem_response("Missing or invalid credentials"),
-        403: problem_response("The credential lacks a needed scope"),
-    },
+    responses=AUTH_PROBLEMS,
 )
 NOT_FOUND: Responses = {404: problem_response("No such job of yours")}
 REFUSED: Responses = {409: problem_response("The job's status does not allow this action")}

@@ -9,16 +9,13 @@ from synthfoundry.accounts.models import User
 from synthfoundry.accounts.schemas import OwnUserUpdate, UserCreate, UserRead, UserUpdate
 from synthfoundry.api.deps import SessionDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
-from synthfoundry.api.problems import Responses, problem_response
+from synthfoundry.api.problems import AUTH_PROBLEMS, Responses, problem_response
 from synthfoundry.api.security import Admin, Authenticated, audit_context
 
 router = APIRouter(
     prefix="/v1/users",
     tags=["users"],
-    responses={
-        401: problem_response("Missing or invalid credentials"),
-        403: problem_response("The credential lacks a needed scope"),
-    },
+    responses=AUTH_PROBLEMS,
 )
 NOT_FOUND: Responses = {404: problem_response("No such user")}
 CONFLICT: Responses = {409: problem_response("The change conflicts with existing state")}
