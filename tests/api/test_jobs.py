@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from synthfoundry.api import create_app
 from synthfoundry.config import DatabaseSettings, JobsSettings, RateLimitSettings, Settings
 from synthfoundry.db import Database, migrate
 from synthfoundry.jobs import service
+from synthfoundry.jobs.models import Job
 from tests.support.accounts import Account, signed_in
 from tests.support.server import running_server
 
@@ -233,7 +235,7 @@ def test_twenty_websocket_clients_each_receive_every_event_in_order(
 ) -> None:
     base_url, admin, _helper = live
     http = httpx.Client(base_url=base_url, headers=admin.headers)
-    # Long enough (3 s) that all 20 clients are connected well before it ends, even on a busy machine.
+    # Long enough (3 s) that all 20 clients connect well before it ends, even on a busy machine.
     job = http.post("/v1/jobs/diagnostics", json={"steps": 60, "step_seconds": 0.05}).json()
     ws_url = base_url.replace("http", "ws") + f"/v1/jobs/{job['id']}/events"
 
@@ -315,3 +317,44 @@ def test_all_jobs_socket_streams_the_callers_jobs(live: tuple[str, Account, Test
     assert {message["job_id"] for message in messages[1:]} and all(
         message["type"] == "event" for message in messages[1:]
     )
+
+
+def test_stopping_the_server_gives_running_jobs_back_and_a_restart_resumes_them(
+    tmp_path: Path, database_url: str
+) -> None:
+    database = Database.connect(database_url)
+    migrate.upgrade(database)
+    settings = job_settings(tmp_path, database_url)
+    with TestClient(create_app(settings)) as client:
+        admin = signed_in(client, database, "root@example.com", is_admin=True)
+        job = start_job(client, admin, steps=100, step_seconds=0.03)
+        wait_job(client, admin, job["id"], {"running"})
+        while (
+            client.get(f"/v1/jobs/{job['id']}", headers=admin.headers)
+            .json()["progress"]
+            .get("completed", 0)
+            < 5
+        ):
+            time.sleep(0.05)
+    # the server stopped: its child checkpointed and gave the job back
+    with database.unit_of_work() as session:
+        stopped = session.get(Job, uuid.UUID(job["id"]))
+        assert stopped is not None
+        assert (stopped.status, stopped.retries) == ("queued", 0)
+
+    with TestClient(create_app(settings)) as client:
+        admin.access_token = login_token(client, admin)
+        done = wait_job(client, admin, job["id"])
+    database.dispose()
+
+    assert done["status"] == "succeeded"
+    assert done["result"]["resumed_from"] >= 5
+    assert done["result"]["executed"] == list(range(100))
+
+
+def login_token(client: TestClient, account: Account) -> str:
+    response = client.post(
+        "/v1/auth/token", data={"username": account.email, "password": account.password}
+    )
+    token: str = response.json()["access_token"]
+    return token
