@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from synthfoundry import audit
 from synthfoundry.accounts.models import ApiKey
+from synthfoundry.accounts.ownership import get_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.schemas import ApiKeyCreate
 from synthfoundry.accounts.scopes import unknown_scopes
@@ -14,7 +15,7 @@ from synthfoundry.accounts.secrets import api_key_hash, new_api_key
 from synthfoundry.audit.service import AuditContext
 from synthfoundry.db import utcnow
 from synthfoundry.db.pagination import Page, paginate
-from synthfoundry.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+from synthfoundry.errors import InvalidInput, InvalidState, PermissionDenied
 
 
 def create(
@@ -63,11 +64,7 @@ def list_page(
 
 
 def get_owned(session: Session, principal: Principal, key_id: uuid.UUID) -> ApiKey:
-    key = session.get(ApiKey, key_id)
-    # Another user's key answers exactly like a missing one: its existence is not disclosed.
-    if key is None or not principal.can_see(key.owner_id):
-        raise NotFound(f"no API key {key_id}")
-    return key
+    return get_visible(session, ApiKey, principal, key_id, "API key")
 
 
 def revoke(

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
+from synthfoundry.accounts.ownership import get_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.audit import AuditContext
 from synthfoundry.config import JobsSettings
 from synthfoundry.db import utcnow
 from synthfoundry.db.pagination import Page, paginate
-from synthfoundry.errors import NotFound, QuotaExceeded
+from synthfoundry.errors import QuotaExceeded
 from synthfoundry.jobs import records
 from synthfoundry.jobs.kinds import get_kind
 from synthfoundry.jobs.models import Job, JobEvent
@@ -73,10 +74,7 @@ def create(
 
 
 def get_owned(session: Session, principal: Principal, job_id: uuid.UUID) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or not principal.can_see(job.owner_id):
-        raise NotFound(f"no job {job_id}")
-    return job
+    return get_visible(session, Job, principal, job_id, "job")
 
 
 def list_page(
