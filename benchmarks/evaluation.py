@@ -6,9 +6,9 @@ scores with SDMetrics' QualityReport on the same tables.
 SDMetrics (MIT, but it depends on Copulas, Business Source License) is installed by this
 benchmark into benchmarks/.venv-sdmetrics and runs there, in its own process; src/ never imports
 it. Synthetic tables: three stand-ins with known character (independent marginals, resampled
-unseen real rows, a noisy copy), plus every synthesizer output found under
-benchmarks/results/synthetic/<dataset>/<synthesizer>.csv. Prints a table and writes
-benchmarks/results/evaluation.json.
+unseen real rows, a noisy copy), the output of every registered tabular synthesizer fitted on
+the same sample, and any saved output under benchmarks/results/synthetic/<dataset>/<name>.csv.
+Prints a table and writes benchmarks/results/evaluation.json.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synthfoundry import get_synthesizer, list_synthesizers
 from synthfoundry.evaluation import evaluate
+from synthfoundry.synthesizers import Modality
 from synthfoundry.tabular.metadata import ColumnKind, Metadata
 
 HERE = Path(__file__).resolve().parent
@@ -79,13 +81,21 @@ def stand_ins(
     }
 
 
-def synthesizer_outputs(dataset: str, rows: int) -> dict[str, pd.DataFrame]:
+def synthesizer_outputs(
+    dataset: str, real: pd.DataFrame, metadata: Metadata
+) -> dict[str, pd.DataFrame]:
+    """Every registered tabular synthesizer fitted on the sample, plus saved outputs of others."""
+    outputs = {}
+    for name, cls in list_synthesizers().items():
+        if cls.modality == Modality.TABULAR:
+            synthesizer = get_synthesizer(name, seed=0)
+            fitted = synthesizer.fit(real, metadata=metadata)  # type: ignore[attr-defined]
+            outputs[name] = fitted.sample(len(real), seed=1)
     folder = RESULTS / "synthetic" / dataset
-    return (
-        {path.stem: pd.read_csv(path).head(rows) for path in sorted(folder.glob("*.csv"))}
-        if folder.exists()
-        else {}
-    )
+    if folder.exists():
+        for path in sorted(folder.glob("*.csv")):
+            outputs[path.stem] = pd.read_csv(path).head(len(real))
+    return outputs
 
 
 def sdmetrics_scores(
@@ -147,7 +157,7 @@ def main() -> None:
         metadata = Metadata.detect(real)
         tables = {
             **stand_ins(train, holdout, metadata, len(real)),
-            **synthesizer_outputs(dataset, len(real)),
+            **synthesizer_outputs(dataset, real, metadata),
         }
         for name, synthetic in tables.items():
             ours = evaluate(real, synthetic, metadata=metadata).fidelity
