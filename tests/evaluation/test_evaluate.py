@@ -107,6 +107,7 @@ def test_pyarrow_input_regression_target_and_json(real: pd.DataFrame) -> None:
     assert report.utility.task == "regression"
     assert report.utility.test_set == "real_split"
     assert set(report.utility.tstr) == {"r2", "mae"}
+    assert report.utility.tstr["r2"] > 0.8
     dumped = json.loads(report.model_dump_json())
     assert {"fidelity", "utility", "privacy", "validity"} <= set(dumped)
     assert {"score", "column_shapes", "column_pair_trends"} <= set(dumped["fidelity"])

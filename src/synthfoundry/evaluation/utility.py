@@ -122,18 +122,13 @@ def utility(
             return numeric_view(frame[target], kind, None)
         return label_view(frame[target], kind).astype(str)
 
-    y_train, y_synthetic, y_test = labels(train), labels(synthetic), labels(holdout)
-    keep = (
-        [~pd.isna(y) for y in (y_train, y_synthetic, y_test)]
-        if task == "regression"
-        else [None] * 3
-    )
     frames = [train, synthetic, holdout]
-    if task == "regression":
-        frames = [frame[mask] for frame, mask in zip(frames, keep, strict=True)]
-        y_train, y_synthetic, y_test = (
-            y[mask] for y, mask in zip((y_train, y_synthetic, y_test), keep, strict=True)
-        )
+    targets = [labels(frame) for frame in frames]
+    if task == "regression":  # rows without a target value can neither teach nor test
+        masks = [~np.isnan(target_values) for target_values in targets]
+        frames = [frame[mask] for frame, mask in zip(frames, masks, strict=True)]
+        targets = [values[mask] for values, mask in zip(targets, masks, strict=True)]
+    y_train, y_synthetic, y_test = targets
     x_train, x_synthetic, x_test = _features(frames, metadata, features)
     real_model = _model(task, seed).fit(x_train, y_train)
     synthetic_model = _model(task, seed).fit(x_synthetic, y_synthetic)
