@@ -209,3 +209,23 @@ def test_quota_of_unfinished_jobs(
 
     with pytest.raises(QuotaExceeded):
         new_job(migrated_database, owner, limited)
+
+
+def test_redis_event_bus_falls_back_to_polling_when_redis_is_gone() -> None:
+    import asyncio
+
+    from synthfoundry.jobs.events import RedisBus
+    from tests.support.postgres import free_port
+
+    bus = RedisBus(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+
+    async def two_waits() -> float:
+        started = time.monotonic()
+        await bus.wait(0.2)
+        await bus.wait(0.2)
+        return time.monotonic() - started
+
+    elapsed = asyncio.run(two_waits())
+    bus.notify()  # logs and carries on
+
+    assert elapsed >= 0.35  # it waited the poll interval each time instead of spinning

@@ -82,18 +82,31 @@ class RedisBus:
         self._local.notify()
 
     async def wait(self, seconds: float) -> None:
-        if self._pubsub is None:
-            self._pubsub = self._subscriber_client.pubsub()
-            await self._pubsub.subscribe(CHANNEL)
+        try:
+            if self._pubsub is None:
+                self._pubsub = self._subscriber_client.pubsub()
+                await self._pubsub.subscribe(CHANNEL)
+        except Exception as exc:
+            await self._fall_back(exc, seconds)
+            return
         local = asyncio.ensure_future(self._local.wait(seconds))
         remote = asyncio.ensure_future(
             self._pubsub.get_message(ignore_subscribe_messages=True, timeout=seconds)
         )
-        await asyncio.wait({local, remote}, return_when=asyncio.FIRST_COMPLETED)
+        done, _pending = await asyncio.wait({local, remote}, return_when=asyncio.FIRST_COMPLETED)
         for task in (local, remote):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if remote in done and not remote.cancelled() and remote.exception() is not None:
+            await self._fall_back(remote.exception(), seconds)
+
+    async def _fall_back(self, error: BaseException | None, seconds: float) -> None:
+        """Redis is unreachable: wait the poll interval (the pump polls the table) and
+        subscribe afresh next time, rather than spinning on a broken connection."""
+        logger.warning("event bus unreachable; polling only", error=repr(error))
+        self._pubsub = None
+        await self._local.wait(seconds)
 
     async def close(self) -> None:
         if self._pubsub is not None:
