@@ -40,7 +40,6 @@ class StorageSettings(BaseModel):
     s3_region: str | None = None
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
-    presign_expiry_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
 
 
 class SecuritySettings(BaseModel):

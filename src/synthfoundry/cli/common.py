@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import sys
-
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from synthfoundry.config import Settings
-from synthfoundry.errors import SynthfoundryError
 
 stderr = Console(stderr=True)
 stdout = Console()
@@ -27,11 +24,3 @@ def load_settings() -> Settings:
             location = ".".join(str(part) for part in error["loc"]) or "settings"
             stderr.print(f"[bold red]invalid setting[/] {location}: {error['msg']}", soft_wrap=True)
         raise typer.Exit(2) from None
-
-
-def report_domain_error(exc: SynthfoundryError) -> typer.Exit:
-    return fail(exc.detail)
-
-
-def is_interactive() -> bool:
-    return sys.stderr.isatty()

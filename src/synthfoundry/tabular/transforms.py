@@ -33,7 +33,6 @@ FAMILIES = {
     "gamma": stats.gamma,
     "uniform": stats.uniform,
 }
-EPSILON = 1e-6
 
 
 def numeric_values(values: pd.Series, column: ColumnMetadata) -> np.ndarray:

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Any
 
 from celery import Celery
 from sqlalchemy import or_, select, update
@@ -111,9 +110,7 @@ class CeleryDispatcher(Dispatcher):
             logger.info("job sent to the broker", job_id=str(job_id), queue=queue)
 
 
-def worker_main(
-    settings: Settings, queues: list[str], concurrency: int, extra: list[Any] | None = None
-) -> None:
+def worker_main(settings: Settings, queues: list[str], concurrency: int) -> None:
     """Run a Celery worker for ``queues`` in the foreground (``synthfoundry worker``)."""
     app = create_celery_app(settings)
     argv = [
@@ -124,6 +121,5 @@ def worker_main(
         "--without-gossip",
         "--without-mingle",
         "--pool=prefork",
-        *[str(item) for item in extra or []],
     ]
     app.worker_main(argv)
