@@ -14,9 +14,13 @@ QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
 .PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation
 
+# torch goes in first, as the CPU build: resolved as a dependency, pip would fetch CUDA packages.
+TORCH ?= torch==2.13.0
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) --upgrade pip 2>&1 | $(QUIET_MIRRORS)
+	$(PIP_INSTALL) "$(TORCH)" 2>&1 | $(QUIET_MIRRORS)
 
 $(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
 	$(PIP_INSTALL) -e . 2>&1 | $(QUIET_MIRRORS)

@@ -12,7 +12,13 @@ from synthfoundry.errors import InvalidInput
 from synthfoundry.synthesizers import artifacts
 from synthfoundry.synthesizers.base import Synthesizer
 
-BUILT_IN_MODULES = ("synthfoundry.tabular.models.gaussian_copula",)
+BUILT_IN_MODULES = (
+    "synthfoundry.tabular.models.gaussian_copula",
+    "synthfoundry.tabular.models.ctgan",
+    "synthfoundry.tabular.models.copulagan",
+    "synthfoundry.tabular.models.tvae",
+    "synthfoundry.tabular.models.ganeraid",
+)
 ENTRY_POINT_GROUP = "synthfoundry.synthesizers"
 # Until the default model of our own design lands (issue 3), the Gaussian copula is the default.
 DEFAULT_SYNTHESIZER = "gaussian_copula"

@@ -43,6 +43,13 @@ class TabularSynthesizer(Synthesizer):
     @abstractmethod
     def _sample(self, rows: int, rng: np.random.Generator) -> pd.DataFrame: ...
 
+    def _propose(
+        self, rows: int, conditions: dict[str, Any], rng: np.random.Generator
+    ) -> pd.DataFrame:
+        """Candidate rows for ``conditions``; models that can steer generation towards them
+        override this, and the rows are still checked."""
+        return self._sample(rows, rng)
+
     @abstractmethod
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...
 
@@ -57,8 +64,12 @@ class TabularSynthesizer(Synthesizer):
         *,
         progress: Progress = silent,
         stop: Stop = never,
+        checkpoint_dir: str | Path | None = None,
     ) -> Self:
-        """Learn ``data`` (pandas or pyarrow); ``metadata`` overrides the detected column kinds."""
+        """Learn ``data`` (pandas or pyarrow); ``metadata`` overrides the detected column kinds.
+        Models that train in epochs write resumable checkpoints under ``checkpoint_dir`` (and on a
+        stop for "pause"); a later fit of the same table and parameters resumes from there."""
+        self._checkpoint_dir = checkpoint_dir
         frame = as_frame(data)
         metadata = metadata or Metadata.detect(frame)
         metadata.validate_table(frame, min_rows=self.min_rows)
@@ -173,7 +184,7 @@ class TabularSynthesizer(Synthesizer):
         found: list[pd.DataFrame] = []
         have, batch = 0, max(1000, 4 * rows)
         for _round in range(REJECTION_ROUNDS):
-            candidates = self._sample(min(batch, CHUNK_ROWS), rng)
+            candidates = self._propose(min(batch, CHUNK_ROWS), conditions, rng)
             matching = candidates[self._matches(candidates, conditions)]
             found.append(matching)
             have += len(matching)
