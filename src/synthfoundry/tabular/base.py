@@ -35,6 +35,8 @@ def as_frame(data: Any) -> pd.DataFrame:
 class TabularSynthesizer(Synthesizer):
     modality = Modality.TABULAR
     min_rows: ClassVar[int] = 10
+    # True when ``_propose`` returns only rows that meet the conditions (no rejection needed).
+    exact_conditions: ClassVar[bool] = False
 
     # -- what each model implements ------------------------------------------------------------
     @abstractmethod
@@ -182,7 +184,7 @@ class TabularSynthesizer(Synthesizer):
             raise InvalidInput("each condition needs a positive count", field="count")
         self._check_conditions(conditions)
         found: list[pd.DataFrame] = []
-        have, batch = 0, max(1000, 4 * rows)
+        have, batch = 0, rows if self.exact_conditions else max(1000, 4 * rows)
         for _round in range(REJECTION_ROUNDS):
             candidates = self._propose(min(batch, CHUNK_ROWS), conditions, rng)
             matching = candidates[self._matches(candidates, conditions)]
