@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from synthfoundry.errors import InvalidInput
-from synthfoundry.tabular.metadata import ColumnKind, Metadata, as_booleans, parse_datetimes
+from synthfoundry.tabular.metadata import (
+    ColumnKind,
+    Metadata,
+    as_booleans,
+    datetime_seconds,
+    parse_datetimes,
+)
 
 MISSING = "<missing>"
 COMPARABLE = frozenset(
@@ -61,9 +67,7 @@ def check_same_columns(real: pd.DataFrame, other: pd.DataFrame, role: str) -> pd
 def numeric_view(values: pd.Series, kind: ColumnKind, datetime_format: str | None) -> np.ndarray:
     """Floats (NaN for missing) for numbers, datetimes (seconds) and booleans."""
     if kind == ColumnKind.DATETIME:
-        parsed = parse_datetimes(values, datetime_format)
-        seconds = parsed.astype("int64").astype(float) / 1e9
-        return np.where(parsed.isna().to_numpy(), np.nan, seconds.to_numpy(dtype=float))
+        return datetime_seconds(parse_datetimes(values, datetime_format))
     if kind == ColumnKind.BOOLEAN:
         return np.asarray(
             as_booleans(values).astype("Float64").to_numpy(dtype=float, na_value=np.nan)

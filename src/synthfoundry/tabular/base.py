@@ -135,6 +135,86 @@ class TabularSynthesizer(Synthesizer):
             progress("sample", made, rows, "rows")
         return pd.concat(chunks, ignore_index=True)
 
+    def rebalance(
+        self,
+        rows: int,
+        column: str,
+        shares: Mapping[Any, float],
+        seed: int | None = None,
+        progress: Progress = silent,
+    ) -> pd.DataFrame:
+        """``rows`` rows in which ``column`` takes its categories in the given ``shares``
+        ({">50K": 0.5, "<=50K": 0.5}); shares are normalised to sum to one, and categories
+        not named do not occur. The other columns follow each category's own distribution."""
+        metadata = self._require_fitted()
+        if not 0 < rows <= MAX_SAMPLE_ROWS:
+            raise InvalidInput(f"rows must be between 1 and {MAX_SAMPLE_ROWS}", field="rows")
+        kind = metadata.column(column).kind if column in metadata.names else None
+        if kind not in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
+            raise InvalidInput(
+                f"rebalancing needs a categorical or boolean column; {column!r} is {kind}",
+                field=column,
+            )
+        weights = {category: float(share) for category, share in shares.items()}
+        total = sum(weights.values())
+        if not weights or any(share < 0 for share in weights.values()) or total <= 0:
+            raise InvalidInput("shares must be non-negative and not all zero", field=column)
+        # Largest remainders: the counts add up to ``rows`` exactly.
+        exact = {category: rows * share / total for category, share in weights.items()}
+        counts = {category: int(value) for category, value in exact.items()}
+        by_remainder = sorted(exact, key=lambda category: counts[category] - exact[category])
+        for category in by_remainder[: rows - sum(counts.values())]:
+            counts[category] += 1
+        groups: list[Condition] = [
+            {column: category, "count": count} for category, count in counts.items() if count
+        ]
+        mixed = self.sample(0, conditions=groups, seed=seed, progress=progress)
+        order = np.random.default_rng(seed).permutation(len(mixed))
+        return mixed.iloc[order].reset_index(drop=True)
+
+    def sample_remaining_columns(
+        self, known: pd.DataFrame, seed: int | None = None, progress: Progress = silent
+    ) -> pd.DataFrame:
+        """Complete partial rows: ``known`` holds some of the columns (each row may fix other
+        values); the result has every column, the known values kept as given. Rows with the same
+        known values are generated together; a known number conditions on the stretch of
+        values around it (a twentieth of the column's range) and is then kept exactly."""
+        metadata = self._require_fitted()
+        known = as_frame(known)
+        if unknown := [name for name in known.columns if name not in metadata.names]:
+            raise InvalidInput(f"unknown column {unknown[0]!r}", field=str(unknown[0]))
+        if known.empty:
+            raise InvalidInput("no rows to complete", field="known")
+        keys = pd.DataFrame(index=known.index)
+        for name in known.columns:
+            column = metadata.column(name)
+            if column.kind.is_numeric and column.minimum is not None and column.maximum is not None:
+                width = max((column.maximum - column.minimum) / 20, 1e-12)
+                low = column.minimum + np.floor((known[name] - column.minimum) / width) * width
+                keys[name] = list(zip(low, low + width, strict=True))
+            else:
+                keys[name] = known[name]
+        parts = []
+        for number, (values, group) in enumerate(
+            keys.groupby(list(keys.columns), sort=False, dropna=False)
+        ):
+            values = values if isinstance(values, tuple) else (values,)
+            conditions = {
+                name: value
+                for name, value in zip(keys.columns, values, strict=True)
+                if not (isinstance(value, float) and np.isnan(value))
+            }
+            group_seed = None if seed is None else seed + number
+            made = self.sample(len(group), conditions=conditions or None, seed=group_seed)
+            made.index = group.index
+            parts.append(made)
+            progress("sample", sum(len(part) for part in parts), len(known), "rows")
+        completed = pd.concat(parts).loc[known.index]
+        for name in known.columns:
+            present = known[name].notna()
+            completed.loc[present, name] = known.loc[present, name]
+        return completed.reset_index(drop=True)
+
     def _check_conditions(self, conditions: dict[str, Any]) -> None:
         metadata = self.metadata_
         for name, wanted in conditions.items():
@@ -184,15 +264,19 @@ class TabularSynthesizer(Synthesizer):
             raise InvalidInput("each condition needs a positive count", field="count")
         self._check_conditions(conditions)
         found: list[pd.DataFrame] = []
-        have, batch = 0, rows if self.exact_conditions else max(1000, 4 * rows)
+        have = 0
+        batch = rows if self.exact_conditions else min(max(1000, 4 * rows), CHUNK_ROWS)
         for _round in range(REJECTION_ROUNDS):
-            candidates = self._propose(min(batch, CHUNK_ROWS), conditions, rng)
+            candidates = self._propose(batch, conditions, rng)
             matching = candidates[self._matches(candidates, conditions)]
             found.append(matching)
             have += len(matching)
             progress("sample", min(have, rows), rows, "rows")
             if have >= rows:
                 return pd.concat(found, ignore_index=True).head(rows)
+            # The next batch is sized from the share that met the conditions so far.
+            share = max(len(matching), 1) / len(candidates)
+            batch = int(np.clip(1.2 * (rows - have) / share, 1000, CHUNK_ROWS))
         raise InvalidInput(
             f"only {have} of {rows} rows met {conditions} in {REJECTION_ROUNDS} rounds; the "
             "condition is too rare for this model",

@@ -205,6 +205,13 @@ def parse_datetimes(values: pd.Series, datetime_format: str | None) -> pd.Series
     )
 
 
+def datetime_seconds(parsed: pd.Series) -> np.ndarray:
+    """Seconds since the epoch (NaN for missing) whatever the resolution: pandas 3 parses to
+    microseconds, so counting nanoseconds would be a thousand times off."""
+    seconds = (parsed - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+    return np.array(seconds.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+
+
 def as_booleans(values: pd.Series) -> pd.Series:
     """Booleans from bool, 0/1 or yes/no/true/false text; unparseable values become missing."""
     if pd.api.types.is_bool_dtype(values):
@@ -302,7 +309,7 @@ def detect_column(name: str, values: pd.Series, kind: ColumnKind | None = None) 
             None if pd.api.types.is_datetime64_any_dtype(values) else _datetime_format(non_null)
         )
         parsed = parse_datetimes(non_null, datetime_format).dropna()
-        stamps = parsed.astype("int64") // 10**9 if len(parsed) else pd.Series([0])
+        stamps = np.floor(datetime_seconds(parsed)) if len(parsed) else np.zeros(1)
         return ColumnMetadata(
             **base,
             kind=kind,

@@ -21,6 +21,7 @@ from synthfoundry.tabular.metadata import (
     ColumnKind,
     ColumnMetadata,
     as_booleans,
+    datetime_seconds,
     parse_datetimes,
 )
 
@@ -37,9 +38,7 @@ FAMILIES = {
 
 def numeric_values(values: pd.Series, column: ColumnMetadata) -> np.ndarray:
     if column.kind == ColumnKind.DATETIME:
-        parsed = parse_datetimes(values, column.datetime_format)
-        seconds = parsed.astype("int64").astype(float) / 1e9
-        return np.where(parsed.isna().to_numpy(), np.nan, seconds.to_numpy(dtype=float))
+        return datetime_seconds(parse_datetimes(values, column.datetime_format))
     # A copy of its own: pandas' copy-on-write hands out read-only views.
     return np.array(pd.to_numeric(values, errors="coerce").astype(float).to_numpy(), dtype=float)
 

@@ -30,6 +30,10 @@ class GaussianCopulaParams(BaseModel):
     max_fit_rows: int = Field(default=200_000, ge=10, le=10_000_000, description="rows used to fit")
 
 
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _positive_definite(matrix: np.ndarray) -> np.ndarray:
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
     repaired = vectors @ np.diag(np.clip(values, 1e-6, None)) @ vectors.T
@@ -76,6 +80,70 @@ class GaussianCopulaSynthesizer(TabularSynthesizer):
         normal = rng.multivariate_normal(
             np.zeros(dimensions), self.correlation_, size=rows, method="cholesky"
         )
+        return self._from_normal(normal, rows, rng)
+
+    def _propose(
+        self, rows: int, conditions: dict[str, Any], rng: np.random.Generator
+    ) -> pd.DataFrame:
+        """The first condition is met natively: its dimension is drawn from the normal truncated
+        to the condition's interval, the others from the Gaussian conditional on it."""
+        for name, wanted in conditions.items():
+            found = self._normal_interval(name, wanted)
+            if found is not None:
+                return self._sample_given(rows, *found, rng)
+        return self._sample(rows, rng)
+
+    def _normal_interval(self, name: str, wanted: Any) -> tuple[int, float, float] | None:
+        offset = 0
+        for codec in self.codecs_:
+            if codec.column.name != name:
+                offset += codec.dimensions
+                continue
+            if codec.intervals is not None:
+                if _plain(wanted) not in codec.intervals.categories:
+                    return None
+                position = codec.intervals.categories.index(_plain(wanted))
+                low, high = codec.intervals.lower[position], codec.intervals.upper[position]
+            elif codec.marginal is not None:
+                low, high = self._uniform_range(codec, wanted)
+            else:
+                return None
+            if high <= low:
+                return None
+            return offset, float(low), float(high)
+        return None
+
+    def _uniform_range(self, codec: ColumnCodec, wanted: Any) -> tuple[float, float]:
+        assert codec.marginal is not None
+        low, high = wanted if isinstance(wanted, tuple | list) else (wanted, wanted)
+        decimals = codec.column.decimals
+        half_step = 0.5 * 10.0 ** (-decimals) if decimals is not None else 0.0
+        grid = np.linspace(CLIP, 1 - CLIP, 20_001)
+        values = codec.marginal.inverse(grid)
+        first = np.searchsorted(values, low - half_step, side="left")
+        last = np.searchsorted(values, high + half_step, side="right") - 1
+        if first > last:
+            return 1.0, 0.0
+        return float(grid[first]), float(grid[last])
+
+    def _sample_given(
+        self, rows: int, dimension: int, low: float, high: float, rng: np.random.Generator
+    ) -> pd.DataFrame:
+        correlation = self.correlation_
+        fixed = stats.norm.ppf(np.clip(low + rng.random(rows) * (high - low), CLIP, 1 - CLIP))
+        others = np.delete(np.arange(correlation.shape[0]), dimension)
+        link = correlation[others, dimension]
+        covariance = correlation[np.ix_(others, others)] - np.outer(link, link)
+        covariance += np.eye(len(others)) * 1e-9
+        rest = rng.multivariate_normal(
+            np.zeros(len(others)), covariance, size=rows, method="eigh"
+        ) + np.outer(fixed, link)
+        normal = np.empty((rows, correlation.shape[0]))
+        normal[:, dimension] = fixed
+        normal[:, others] = rest
+        return self._from_normal(normal, rows, rng)
+
+    def _from_normal(self, normal: np.ndarray, rows: int, rng: np.random.Generator) -> pd.DataFrame:
         uniforms = np.clip(stats.norm.cdf(normal), CLIP, 1 - CLIP)
         columns, offset = {}, 0
         for codec in self.codecs_:

@@ -19,6 +19,7 @@ Fit is a few seconds on CPU, sampling is vectorised numpy, and the model is plai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -37,6 +38,7 @@ from synthfoundry.tabular.trees import DonorTree
 Role = Literal["choice", "missing", "value"]
 SMOOTH_DISTINCT_SHARE = 0.2  # columns with at least this share of distinct values are smoothed
 SILVERMAN = 1.06
+CONDITION_POOL = 2000
 
 
 class SequentialTreesParams(BaseModel):
@@ -108,18 +110,20 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
                 raise StopTraining(reason)
             values = encoded[name]
             seed = int(rng.integers(2**31))
-            grow = {"min_leaf": min_leaf, "max_depth": self.params.max_depth, "seed": seed}
+            grow = partial(
+                DonorTree.grow, min_leaf=min_leaf, max_depth=self.params.max_depth, seed=seed
+            )
             if name in self.categories_:
-                tree = DonorTree.grow(features, values, discrete=True, **grow)
+                tree = grow(features, values, discrete=True)
                 self.steps_.append(Step(name, "choice", tree))
             else:
                 missing = np.isnan(values)
                 if metadata.column(name).nullable:
                     flags = missing.astype(float)
-                    tree = DonorTree.grow(features, flags, discrete=True, **grow)
+                    tree = grow(features, flags, discrete=True)
                     self.steps_.append(Step(name, "missing", tree))
                 present = ~missing
-                tree = DonorTree.grow(features[present], values[present], discrete=False, **grow)
+                tree = grow(features[present], values[present], discrete=False)
                 self.steps_.append(Step(name, "value", tree, self._bandwidth(tree, values)))
             features = np.column_stack([features, values])
             progress("fit trees", done, len(self.order_), "columns")
@@ -157,8 +161,10 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
         return self._draw(rows, conditions, rng)
 
     def _draw(
-        self, rows: int, conditions: dict[str, Any], rng: np.random.Generator
+        self, wanted_rows: int, conditions: dict[str, Any], rng: np.random.Generator
     ) -> pd.DataFrame:
+        # Resampling needs a pool to choose from: a few rows alone may all miss a condition.
+        rows = max(wanted_rows, CONDITION_POOL) if conditions else wanted_rows
         features = np.full((rows, len(self.order_)), np.nan)
         position = {name: index for index, name in enumerate(self.order_)}
         missing = np.zeros(rows, dtype=bool)
@@ -194,7 +200,7 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
                 values = np.where(missing, np.nan, values)
                 missing = np.zeros(rows, dtype=bool)
             features[:, column] = values
-        return self._restore_frame(features, position, rows, rng)
+        return self._restore_frame(features[:wanted_rows], position, wanted_rows, rng)
 
     def _condition_mask(self, step: Step, wanted: Any) -> np.ndarray:
         donors = step.tree.donors
@@ -203,7 +209,9 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
             codes = [code for code, category in enumerate(categories) if category == _plain(wanted)]
             return np.isin(donors, codes)
         if step.role == "missing":
-            return donors == 0.0  # a condition on a value asks for the value to be present
+            return np.asarray(
+                donors == 0.0
+            )  # a condition on a value asks for the value to be present
         low, high = wanted if isinstance(wanted, tuple | list) else (wanted, wanted)
         column = self.metadata_.column(step.column)
         if column.kind.is_numeric and column.decimals is not None:
