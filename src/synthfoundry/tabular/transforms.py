@@ -252,7 +252,8 @@ def restore_values(
         if column.minimum is not None and column.maximum is not None:
             numbers = np.clip(numbers, column.minimum, column.maximum)
         if column.kind == ColumnKind.DATETIME:
-            stamps = pd.to_datetime(np.round(numbers), unit="s")
+            step = _datetime_resolution(column.datetime_format)
+            stamps = pd.to_datetime(np.round(numbers / step) * step, unit="s")
             if original_dtype.startswith("datetime"):
                 return pd.Series(stamps)
             return pd.Series(
@@ -267,6 +268,18 @@ def restore_values(
             return pd.Series(values, dtype="boolean" if column.nullable else "bool")
         return pd.Series(values, dtype="object")
     return pd.Series(values, dtype="object")
+
+
+def _datetime_resolution(datetime_format: str | None) -> float:
+    """Seconds per step of a format: a date-only column is rounded to whole days, not cut off
+    at midnight."""
+    if datetime_format is None or "%S" in datetime_format:
+        return 1.0
+    if "%M" in datetime_format:
+        return 60.0
+    if "%H" in datetime_format:
+        return 3600.0
+    return 86400.0
 
 
 def booleans_or_labels(values: pd.Series, column: ColumnMetadata) -> pd.Series:
