@@ -41,6 +41,9 @@ OUTPUT = RESULTS / "tabular.json"
 DATASETS = ("adult", "creditcard", "online_shoppers", "airbnb", "breast_cancer")
 TORCH = "torch==2.13.0"  # the CPU wheel, installed first so that pip fetches no CUDA packages
 ENVIRONMENTS = {"sdv": ["sdv==2.0.0"], "mostlyai": ["mostlyai-engine==2.7.3"]}
+# The torchvision and torchaudio wheels on PyPI are CUDA builds that fail to load beside the CPU
+# torch (transformers then cannot import); tabular TabularARGN needs neither.
+REMOVE = {"mostlyai": ["torchvision", "torchaudio"]}
 TIMEOUT_SECONDS = 3600
 
 
@@ -59,6 +62,9 @@ def ensure_environment(name: str) -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
         for packages in (["--upgrade", "pip"], [TORCH], ENVIRONMENTS[name]):
             subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+        if REMOVE.get(name):
+            pip = [str(python), "-m", "pip", "uninstall", "-y", "-q"]
+            subprocess.run([*pip, *REMOVE[name]], check=True)
     return python
 
 
@@ -199,8 +205,11 @@ def main() -> None:
     for dataset in datasets:
         for tool in tools(args.epochs, only):
             key = {"dataset": dataset, "tool": tool.name, "epochs": tool.epochs, "rows": args.rows}
-            if any(all(r.get(k) == v for k, v in key.items()) for r in records):
+            if any(
+                "error" not in r and all(r.get(k) == v for k, v in key.items()) for r in records
+            ):
                 continue
+            records = [r for r in records if any(r.get(k) != v for k, v in key.items())]
             print(f"{dataset}: {tool.name} ...", file=sys.stderr, flush=True)
             record: dict[str, Any] = {**key, "ours": tool.ours, "threads": args.threads}
             with tempfile.TemporaryDirectory() as directory:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +21,16 @@ def pin_threads(threads: int) -> None:
         torch.set_num_threads(threads)
     except ImportError:
         pass
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak resident memory. (getrusage's ru_maxrss would include the parent's
+    peak, which Linux carries across fork and exec.)"""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def run(
@@ -50,7 +59,7 @@ def run(
                 "fit_seconds": fitted - began,
                 "sample_seconds": sampled - fitted,
                 "process_seconds": time.perf_counter() - started,
-                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mib": peak_rss_mib(),
             }
         )
     )

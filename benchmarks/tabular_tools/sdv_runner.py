@@ -16,17 +16,21 @@ def main() -> None:
     model_name, epochs = sys.argv.pop(1), int(sys.argv.pop(1))
 
     def fit(train: pd.DataFrame) -> Any:
-        metadata = Metadata.detect_from_dataframe(train)
+        metadata = Metadata.detect_from_dataframes({"table": train})
         if model_name == "gaussian_copula":
             model: Any = GaussianCopulaSynthesizer(metadata)
         elif model_name == "ctgan":
             model = CTGANSynthesizer(metadata, epochs=epochs)
         else:
             model = TVAESynthesizer(metadata, epochs=epochs)
-        model.fit(train)
+        model.fit({"table": train})
         return model
 
-    run(fit, lambda model, rows: model.sample(num_rows=rows))
+    def sample(model: Any, rows: int) -> pd.DataFrame:
+        made = model.sample(num_rows=rows)  # SDV 2 answers {table name: frame}
+        return made["table"] if isinstance(made, dict) else made
+
+    run(fit, sample)
 
 
 if __name__ == "__main__":

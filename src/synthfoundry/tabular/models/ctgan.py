@@ -91,12 +91,14 @@ class CTGANSynthesizer(NeuralSynthesizer):
             lr=p.generator_lr,
             betas=(0.5, 0.9),
             weight_decay=p.weight_decay,
+            foreach=True,
         )
         self.critic_optimizer_ = torch.optim.Adam(
             self.critic_.parameters(),
             lr=p.discriminator_lr,
             betas=(0.5, 0.9),
             weight_decay=p.weight_decay,
+            foreach=True,
         )
 
     def _modules(self) -> dict[str, nn.Module]:

@@ -73,10 +73,10 @@ class GANerAidSynthesizer(NeuralSynthesizer):
             nn.Linear(p.hidden_size, 1),
         ).to(self.device)
         self.generator_optimizer_ = torch.optim.Adam(
-            self.generator_.parameters(), lr=p.generator_lr, betas=(0.5, 0.999)
+            self.generator_.parameters(), lr=p.generator_lr, betas=(0.5, 0.999), foreach=True
         )
         self.discriminator_optimizer_ = torch.optim.Adam(
-            self.discriminator_.parameters(), lr=p.discriminator_lr, betas=(0.5, 0.999)
+            self.discriminator_.parameters(), lr=p.discriminator_lr, betas=(0.5, 0.999), foreach=True
         )
 
     def _modules(self) -> dict[str, nn.Module]:

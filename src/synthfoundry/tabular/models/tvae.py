@@ -71,6 +71,7 @@ class TVAESynthesizer(NeuralSynthesizer):
             [*self.encoder_net_.parameters(), *self.decoder_.parameters()],
             lr=p.learning_rate,
             weight_decay=p.l2_scale,
+            foreach=True,
         )
 
     def _modules(self) -> dict[str, nn.Module]:
