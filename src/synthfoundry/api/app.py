@@ -159,8 +159,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     max_body = settings.server.max_body_bytes
+    # Multipart framing adds a little to the file itself.
+    max_upload = settings.datasets.max_upload_bytes + 64 * 1024
 
     def body_limit(scope: Scope) -> int:
+        if scope.get("method") == "POST" and scope.get("path") == "/v1/datasets":
+            return max_upload
         return max_body
 
     app.add_middleware(

@@ -112,7 +112,7 @@ def _opened(path: Path, compressed: bool) -> Iterator[IO[bytes]]:
     with open(path, "rb") as raw:
         if compressed:
             with gzip.GzipFile(fileobj=raw) as unzipped:
-                yield unzipped
+                yield unzipped  # type: ignore[misc]
         else:
             yield raw
 

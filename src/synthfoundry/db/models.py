@@ -6,8 +6,16 @@ package adds its ``models`` module here.
 
 from synthfoundry.accounts import models as accounts_models
 from synthfoundry.audit import models as audit_models
+from synthfoundry.datasets import models as datasets_models
 from synthfoundry.db import instance
 from synthfoundry.db.base import Base
 from synthfoundry.jobs import models as jobs_models
 
-__all__ = ["Base", "accounts_models", "audit_models", "instance", "jobs_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "datasets_models",
+    "instance",
+    "jobs_models",
+]

@@ -3,7 +3,17 @@ route a request matched names its whole path template (metrics and logs label by
 
 from fastapi import APIRouter
 
-from synthfoundry.api.v1 import about, api_keys, audit_events, auth, job_events, jobs, users
+from synthfoundry.api.v1 import (
+    about,
+    api_keys,
+    audit_events,
+    auth,
+    datasets,
+    job_events,
+    jobs,
+    synthesizers,
+    users,
+)
 
 routers: list[APIRouter] = [
     about.router,
@@ -13,6 +23,8 @@ routers: list[APIRouter] = [
     audit_events.router,
     jobs.router,
     job_events.router,
+    datasets.router,
+    synthesizers.router,
 ]
 
 __all__ = ["routers"]

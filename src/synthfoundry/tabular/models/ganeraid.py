@@ -76,7 +76,10 @@ class GANerAidSynthesizer(NeuralSynthesizer):
             self.generator_.parameters(), lr=p.generator_lr, betas=(0.5, 0.999), foreach=True
         )
         self.discriminator_optimizer_ = torch.optim.Adam(
-            self.discriminator_.parameters(), lr=p.discriminator_lr, betas=(0.5, 0.999), foreach=True
+            self.discriminator_.parameters(),
+            lr=p.discriminator_lr,
+            betas=(0.5, 0.999),
+            foreach=True,
         )
 
     def _modules(self) -> dict[str, nn.Module]:

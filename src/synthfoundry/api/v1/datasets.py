@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, Security, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from synthfoundry.accounts.principal import Principal
+from synthfoundry.api.deps import SessionDep, SettingsDep, StorageDep
+from synthfoundry.api.pagination import Cursor, Limit, PageOf
+from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
+from synthfoundry.api.security import audit_context, authenticated
+from synthfoundry.datasets import service
+from synthfoundry.datasets.profile import profile
+from synthfoundry.datasets.schemas import DatasetPreview, DatasetRead, DatasetStats, DatasetUpdate
+from synthfoundry.tabular.metadata import Metadata
+
+router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=AUTH_PROBLEMS)
+
+DatasetsRead = Annotated[Principal, Security(authenticated, scopes=["datasets:read"])]
+DatasetsWrite = Annotated[Principal, Security(authenticated, scopes=["datasets:write"])]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_response("No such dataset of yours")}
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+    "zip": "application/zip",
+}
+
+
+@router.post(
+    "",
+    response_model=DatasetRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        413: problem_response("The file exceeds the upload limit"),
+        415: problem_response("Not CSV, TSV, JSON, JSON Lines or Parquet, or a misleading name"),
+        422: problem_response("Malformed file: the row or column is named"),
+    },
+)
+def upload_dataset(
+    request: Request,
+    principal: DatasetsWrite,
+    session: SessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV, TSV, Parquet, JSON or JSON Lines; .gz")],
+    name: Annotated[str | None, Form(max_length=200)] = None,
+    description: Annotated[str, Form(max_length=10_000)] = "",
+) -> DatasetRead:
+    """Upload a table. The format is read from the content; the file is stored as Parquet."""
+    dataset = service.create(
+        session,
+        audit_context(request),
+        principal,
+        storage,
+        file.file,
+        file.filename,
+        settings.datasets,
+        name=name,
+        description=description,
+    )
+    return service.to_read(dataset)
+
+
+@router.get("", response_model=PageOf[DatasetRead])
+def list_datasets(
+    principal: DatasetsRead,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    all_owners: Annotated[bool, Query(description="every user's datasets (admin)")] = False,
+) -> PageOf[DatasetRead]:
+    """Your datasets, newest first."""
+    page = service.list_page(session, principal, all_owners=all_owners, limit=limit, cursor=cursor)
+    return PageOf[DatasetRead](
+        items=[service.to_read(dataset) for dataset in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{dataset_id}", response_model=DatasetRead, responses=NOT_FOUND)
+def get_dataset(dataset_id: uuid.UUID, principal: DatasetsRead, session: SessionDep) -> DatasetRead:
+    """One of your datasets, with each column's kind."""
+    return service.to_read(service.get_owned(session, principal, dataset_id))
+
+
+@router.patch("/{dataset_id}", response_model=DatasetRead, responses=NOT_FOUND)
+def update_dataset(
+    request: Request,
+    dataset_id: uuid.UUID,
+    body: DatasetUpdate,
+    principal: DatasetsWrite,
+    session: SessionDep,
+    storage: StorageDep,
+) -> DatasetRead:
+    """Rename, describe, or override column kinds (e.g. a numeric code as categorical)."""
+    dataset = service.update(session, audit_context(request), principal, storage, dataset_id, body)
+    return service.to_read(dataset)
+
+
+@router.delete(
+    "/{dataset_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses={**NOT_FOUND, 409: problem_response("A running job uses the dataset")},
+)
+def delete_dataset(
+    request: Request,
+    dataset_id: uuid.UUID,
+    principal: DatasetsWrite,
+    session: SessionDep,
+    storage: StorageDep,
+) -> Response:
+    """Delete a dataset and its file; refused while a job uses it."""
+    service.delete(session, audit_context(request), principal, storage, dataset_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{dataset_id}/stats", response_model=DatasetStats, responses=NOT_FOUND)
+def dataset_stats(
+    dataset_id: uuid.UUID, principal: DatasetsRead, session: SessionDep, storage: StorageDep
+) -> DatasetStats:
+    """Per column: kind, nulls, distinct values, min, max, mean, quantiles, top values."""
+    dataset = service.get_owned(session, principal, dataset_id)
+    metadata = Metadata.model_validate(dataset.column_metadata)
+    return profile(service.read_table(storage, dataset), metadata)
+
+
+@router.get("/{dataset_id}/preview", response_model=DatasetPreview, responses=NOT_FOUND)
+def preview_dataset(
+    dataset_id: uuid.UUID,
+    principal: DatasetsRead,
+    session: SessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=100_000, description="rows")] = 20,
+) -> DatasetPreview:
+    """The first rows."""
+    dataset = service.get_owned(session, principal, dataset_id)
+    rows = min(limit, settings.datasets.preview_max_rows)
+    return DatasetPreview.model_validate(service.preview(storage, dataset, rows))
+
+
+@router.get(
+    "/{dataset_id}/download",
+    response_class=StreamingResponse,
+    responses={**NOT_FOUND, 200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+)
+def download_dataset(
+    dataset_id: uuid.UUID,
+    principal: DatasetsRead,
+    session: SessionDep,
+    storage: StorageDep,
+    file_format: Annotated[Literal["csv", "json", "parquet", "zip"], Query(alias="format")] = "csv",
+) -> StreamingResponse:
+    """The dataset as CSV (spreadsheet formulas neutralised), JSON, Parquet or a ZIP of CSV."""
+    dataset = service.get_owned(session, principal, dataset_id)
+    file_name = f"{service.safe_stem(dataset.name)}.{file_format}"
+    return StreamingResponse(
+        service.export(storage, dataset, file_format),
+        media_type=MEDIA_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )

@@ -1,0 +1,271 @@
+"""Datasets: upload, read, change, delete, profile and export, each owner seeing only their own."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from synthfoundry import audit
+from synthfoundry.accounts.ownership import get_visible
+from synthfoundry.accounts.principal import Principal
+from synthfoundry.audit.service import AuditContext
+from synthfoundry.config import DatasetSettings
+from synthfoundry.datasets.ingest import Limits, ingest
+from synthfoundry.datasets.models import Dataset
+from synthfoundry.datasets.schemas import ColumnRead, DatasetRead, DatasetUpdate, DownloadFormat
+from synthfoundry.db.engine import after_commit
+from synthfoundry.db.pagination import Page, paginate
+from synthfoundry.errors import InvalidInput, InvalidState, PayloadTooLarge
+from synthfoundry.exports import neutralise_formula
+from synthfoundry.jobs.models import Job
+from synthfoundry.jobs.states import ACTIVE
+from synthfoundry.storage import BlobStore
+from synthfoundry.tabular.metadata import Metadata
+
+COPY_CHUNK = 1024 * 1024
+EXPORT_BATCH_ROWS = 50_000
+
+
+def receive(upload: IO[bytes], directory: Path, max_bytes: int) -> Path:
+    """Copy an upload to a file of our own, refusing it as soon as it passes ``max_bytes``."""
+    path = directory / "upload"
+    received = 0
+    with open(path, "wb") as target:
+        while chunk := upload.read(COPY_CHUNK):
+            received += len(chunk)
+            if received > max_bytes:
+                raise PayloadTooLarge(f"the file exceeds the upload limit of {max_bytes} bytes")
+            target.write(chunk)
+    return path
+
+
+def create(
+    session: Session,
+    context: AuditContext,
+    principal: Principal,
+    storage: BlobStore,
+    upload: IO[bytes],
+    file_name: str | None,
+    settings: DatasetSettings,
+    name: str | None = None,
+    description: str = "",
+) -> Dataset:
+    with tempfile.TemporaryDirectory(prefix="synthfoundry-upload-") as directory:
+        path = receive(upload, Path(directory), settings.max_upload_bytes)
+        size = path.stat().st_size
+        ingested = ingest(path, file_name, Limits(settings.max_columns, settings.max_rows))
+    metadata = Metadata.detect(ingested.table.to_pandas())
+    dataset = Dataset(
+        owner_id=principal.user_id,
+        name=(name or _display_name(file_name) or "dataset")[:200],
+        description=description,
+        file_name=_display_name(file_name),
+        source_format=ingested.file_format.value,
+        compressed=ingested.compressed,
+        size_bytes=size,
+        rows=ingested.table.num_rows,
+        columns=ingested.table.num_columns,
+        storage_key="",
+        column_metadata=metadata.model_dump(mode="json"),
+        column_overrides={},
+    )
+    session.add(dataset)
+    session.flush()  # assigns the id the storage key is made of
+    dataset.storage_key = f"datasets/{dataset.owner_id}/{dataset.id}/data.parquet"
+    with storage.open_write(dataset.storage_key) as target:
+        pq.write_table(ingested.table, target)
+    try:
+        audit.record(
+            session,
+            context,
+            "dataset.create",
+            target_type="dataset",
+            target_id=dataset.id,
+            details={"rows": dataset.rows, "columns": dataset.columns, "bytes": size},
+        )
+        session.flush()
+    except BaseException:
+        storage.delete(dataset.storage_key)
+        raise
+    return dataset
+
+
+def _display_name(file_name: str | None) -> str:
+    """The uploader's file name for display only: no folders, controls or direction marks."""
+    base = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if c.isprintable() and c not in "\u202a\u202b\u202d\u202e")[:255]
+
+
+def to_read(dataset: Dataset) -> DatasetRead:
+    metadata = Metadata.model_validate(dataset.column_metadata)
+    return DatasetRead(
+        id=dataset.id,
+        owner_id=dataset.owner_id,
+        name=dataset.name,
+        description=dataset.description,
+        file_name=dataset.file_name,
+        source_format=dataset.source_format,
+        compressed=dataset.compressed,
+        size_bytes=dataset.size_bytes,
+        rows=dataset.rows,
+        columns=dataset.columns,
+        column_overrides=dataset.column_overrides,
+        column_schema=[
+            ColumnRead(name=c.name, kind=c.kind, nullable=c.nullable) for c in metadata.columns
+        ],
+        created_at=dataset.created_at,
+        updated_at=dataset.updated_at,
+    )
+
+
+def list_page(
+    session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
+) -> Page[Dataset]:
+    statement = select(Dataset)
+    if not principal.lists_everyone(all_owners):
+        statement = statement.where(Dataset.owner_id == principal.user_id)
+    return paginate(session, statement, Dataset.id, limit=limit, cursor=cursor)
+
+
+def get_owned(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dataset:
+    return get_visible(session, Dataset, principal, dataset_id, "dataset")
+
+
+def update(
+    session: Session,
+    context: AuditContext,
+    principal: Principal,
+    storage: BlobStore,
+    dataset_id: uuid.UUID,
+    change: DatasetUpdate,
+) -> Dataset:
+    dataset = get_owned(session, principal, dataset_id)
+    if change.name is not None:
+        dataset.name = change.name
+    if change.description is not None:
+        dataset.description = change.description
+    if change.column_overrides is not None:
+        table = read_table(storage, dataset)
+        detected = Metadata.detect(table.to_pandas())
+        overridden = detected.with_overrides(dict(change.column_overrides), table.to_pandas())
+        dataset.column_metadata = overridden.model_dump(mode="json")
+        dataset.column_overrides = {k: v.value for k, v in change.column_overrides.items()}
+    audit.record(
+        session,
+        context,
+        "dataset.update",
+        target_type="dataset",
+        target_id=dataset.id,
+        details=change.model_dump(mode="json", exclude_none=True),
+    )
+    return dataset
+
+
+def delete(
+    session: Session,
+    context: AuditContext,
+    principal: Principal,
+    storage: BlobStore,
+    dataset_id: uuid.UUID,
+) -> None:
+    dataset = get_owned(session, principal, dataset_id)
+    busy = session.scalar(
+        select(Job.id).where(Job.target_id == dataset.id, Job.status.in_(ACTIVE)).limit(1)
+    )
+    if busy is not None:
+        raise InvalidState(f"dataset {dataset.id} is in use by job {busy}; wait or cancel it")
+    key = dataset.storage_key
+    session.delete(dataset)
+    audit.record(session, context, "dataset.delete", target_type="dataset", target_id=dataset_id)
+    folder = key.rsplit("/", 1)[0] + "/"
+
+    def remove_files() -> None:
+        storage.delete_prefix(folder)
+
+    after_commit(session, remove_files)
+
+
+def read_table(storage: BlobStore, dataset: Dataset) -> pa.Table:
+    with storage.open_read(dataset.storage_key) as source:
+        return pq.read_table(source)
+
+
+def preview(storage: BlobStore, dataset: Dataset, limit: int) -> dict[str, Any]:
+    with storage.open_read(dataset.storage_key) as source:
+        parquet = pq.ParquetFile(source)
+        batches = parquet.iter_batches(batch_size=limit)
+        first = next(batches, None)
+        names = parquet.schema_arrow.names
+    rows = first.to_pylist() if first is not None else []
+    return {"columns": names, "rows": rows[:limit]}
+
+
+def export(storage: BlobStore, dataset: Dataset, file_format: DownloadFormat) -> Iterator[bytes]:
+    """The dataset as ``file_format``, in chunks; CSV cells that a spreadsheet would run as a
+    formula are neutralised."""
+    if file_format == "parquet":
+        yield from storage.iter_chunks(dataset.storage_key)
+        return
+    if file_format == "zip":
+        yield _zipped_csv(storage, dataset)
+        return
+    with storage.open_read(dataset.storage_key) as source:
+        parquet = pq.ParquetFile(source)
+        first = True
+        if file_format == "json":
+            yield b"["
+        for batch in parquet.iter_batches(batch_size=EXPORT_BATCH_ROWS):
+            if file_format == "csv":
+                yield _csv_chunk(batch, header=first)
+            else:
+                text = ",".join(json.dumps(row, default=str) for row in batch.to_pylist())
+                yield ((b"" if first else b",") + text.encode()) if text else b""
+            first = False
+        if file_format == "json":
+            yield b"]"
+
+
+def _csv_chunk(batch: pa.RecordBatch, header: bool) -> bytes:
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            values = [None if v is None else neutralise_formula(v) for v in column.to_pylist()]
+            column = pa.array(values, type=pa.string())
+        columns.append(column)
+    safe = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+    sink = io.BytesIO()
+    pa_csv.write_csv(safe, sink, write_options=pa_csv.WriteOptions(include_header=header))
+    return sink.getvalue()
+
+
+def _zipped_csv(storage: BlobStore, dataset: Dataset) -> bytes:
+    sink = io.BytesIO()
+    with (
+        zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open(f"{safe_stem(dataset.name)}.csv", "w") as member,
+    ):
+        for chunk in export(storage, dataset, "csv"):
+            member.write(chunk)
+    return sink.getvalue()
+
+
+def safe_stem(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:100] or "dataset"
+
+
+def check_format(value: str) -> DownloadFormat:
+    if value not in ("csv", "json", "parquet", "zip"):
+        raise InvalidInput("format must be csv, json, parquet or zip", field="format")
+    return value  # type: ignore[return-value]

@@ -1,0 +1,201 @@
+"""Datasets over HTTP, on SQLite and PostgreSQL: upload, read, profile, export, change, delete;
+malformed uploads refused with nothing left behind."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import uuid
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from synthfoundry import audit
+from synthfoundry.accounts.principal import Principal
+from synthfoundry.accounts.scopes import scopes_for_role
+from synthfoundry.config import JobsSettings, Settings
+from synthfoundry.db import Database
+from synthfoundry.jobs import service as job_service
+from tests.support.accounts import Account, bearer, create_key, signed_in
+
+CSV = b'age,city,income,note\n34,Oslo,51000.5,=HYPERLINK("x")\n41,Lima,,plain\n29,Oslo,38000,\n'
+
+
+def upload(
+    client: TestClient, account: Account, content: bytes, filename: str = "people.csv", **form: str
+) -> dict:
+    response = client.post(
+        "/v1/datasets", files={"file": (filename, content)}, data=form, headers=account.headers
+    )
+    return {"status": response.status_code, "body": response.json()}
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    root = settings.data_dir / "blobs"
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def test_upload_read_profile_export_and_delete(
+    client: TestClient, migrated_database: Database, settings: Settings
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+
+    created = upload(client, owner, CSV, description="three people")
+    assert created["status"] == 201, created
+    dataset = created["body"]
+    assert dataset["name"] == "people.csv"
+    assert (dataset["rows"], dataset["columns"], dataset["source_format"]) == (3, 4, "csv")
+    kinds = {column["name"]: column["kind"] for column in dataset["column_schema"]}
+    assert kinds["age"] == "integer" and kinds["city"] == "categorical"
+    assert "storage_key" not in json.dumps(dataset)
+    url = f"/v1/datasets/{dataset['id']}"
+
+    assert client.get(url, headers=owner.headers).json()["id"] == dataset["id"]
+    listed = client.get("/v1/datasets", headers=owner.headers).json()
+    assert [item["id"] for item in listed["items"]] == [dataset["id"]]
+    preview = client.get(f"{url}/preview?limit=2", headers=owner.headers).json()
+    assert preview["columns"] == ["age", "city", "income", "note"]
+    assert preview["rows"][1] == {"age": 41, "city": "Lima", "income": None, "note": "plain"}
+    stats = {
+        c["name"]: c for c in client.get(f"{url}/stats", headers=owner.headers).json()["columns"]
+    }
+    assert stats["age"]["minimum"] == 29 and stats["age"]["maximum"] == 41
+    assert stats["income"]["nulls"] == 1
+    assert stats["city"]["top_values"][0] == {"value": "Oslo", "count": 2}
+
+    as_csv = client.get(f"{url}/download?format=csv", headers=owner.headers)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert "'=HYPERLINK" in as_csv.text and "\n=" not in as_csv.text
+    as_json = client.get(f"{url}/download?format=json", headers=owner.headers).json()
+    assert as_json[0]["city"] == "Oslo" and len(as_json) == 3
+    as_parquet = client.get(f"{url}/download?format=parquet", headers=owner.headers)
+    assert pq.read_table(io.BytesIO(as_parquet.content)).num_rows == 3
+    as_zip = zipfile.ZipFile(
+        io.BytesIO(client.get(f"{url}/download?format=zip", headers=owner.headers).content)
+    )
+    assert as_zip.namelist() == ["people_csv.csv"]
+    assert client.get(f"{url}/download?format=xlsx", headers=owner.headers).status_code == 422
+
+    patched = client.patch(
+        url,
+        json={"name": "people", "column_overrides": {"age": "categorical"}},
+        headers=owner.headers,
+    )
+    assert patched.status_code == 200, patched.text
+    assert {c["name"]: c["kind"] for c in patched.json()["column_schema"]}["age"] == "categorical"
+    bad = client.patch(url, json={"column_overrides": {"nope": "integer"}}, headers=owner.headers)
+    assert bad.status_code == 422 and "nope" in bad.text
+
+    assert stored_files(settings)
+    assert client.delete(url, headers=owner.headers).status_code == 204
+    assert client.get(url, headers=owner.headers).status_code == 404
+    assert stored_files(settings) == []
+
+
+MALFORMED = [
+    (b"", "empty.csv", 422, "empty"),
+    (b"a,b\n", "header.csv", 422, "no rows"),
+    (b"a,b\n1,2\n3,4,5\n", "ragged.csv", 422, "row 3"),
+    (b"a,a\n1,2\n", "dup.csv", 422, "occurs twice"),
+    ("a\ncaf\u00e9\n".encode("latin-1"), "latin.csv", 422, "UTF-8"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(100), "image.csv", 415, "binary"),
+    (b"a,b\n1,2\n", "table.parquet", 415, "holds text"),
+    (gzip.compress(b"a\n1\n"), "zipped.csv", 415, ".csv.gz"),
+]
+
+
+@pytest.mark.parametrize(("content", "filename", "status", "message"), MALFORMED)
+def test_malformed_uploads_leave_nothing_behind(
+    client: TestClient,
+    migrated_database: Database,
+    settings: Settings,
+    content: bytes,
+    filename: str,
+    status: int,
+    message: str,
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+
+    refused = upload(client, owner, content, filename)
+
+    assert refused["status"] == status, refused
+    assert message in refused["body"]["detail"]
+    assert client.get("/v1/datasets", headers=owner.headers).json()["items"] == []
+    assert stored_files(settings) == []
+
+
+def test_too_large_an_upload_is_refused(
+    tmp_path: Path, migrated_database: Database, settings: Settings
+) -> None:
+    from synthfoundry.api import create_app
+
+    small = settings.model_copy(
+        update={"datasets": settings.datasets.model_copy(update={"max_upload_bytes": 2048})}
+    )
+    with TestClient(create_app(small), raise_server_exceptions=False) as client:
+        owner = signed_in(client, migrated_database, "owner@example.com")
+        refused = upload(client, owner, b"a,b\n" + b"1,2\n" * 5000)
+
+        assert refused["status"] == 413
+        assert client.get("/v1/datasets", headers=owner.headers).json()["items"] == []
+    assert stored_files(small) == []
+
+
+def test_a_dataset_in_use_by_a_job_cannot_be_deleted(
+    client: TestClient, migrated_database: Database
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    dataset = upload(client, owner, CSV)["body"]
+    principal = Principal(
+        user_id=owner.id, is_admin=False, scopes=scopes_for_role(False), kind="user"
+    )
+    with migrated_database.unit_of_work(write=True) as session:
+        job_service.create(
+            session,
+            audit.SYSTEM,
+            principal,
+            JobsSettings(concurrency=0),
+            "system.steps",
+            {"steps": 1},
+            target_type="dataset",
+            target_id=uuid.UUID(dataset["id"]),
+        )
+
+    refused = client.delete(f"/v1/datasets/{dataset['id']}", headers=owner.headers)
+
+    assert refused.status_code == 409
+    assert "in use by job" in refused.json()["detail"]
+
+
+def test_scopes_and_owners_are_enforced(client: TestClient, migrated_database: Database) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    other = signed_in(client, migrated_database, "other@example.com")
+    dataset = upload(client, owner, CSV)["body"]
+    reader = create_key(client, owner, ["datasets:read"])
+
+    assert client.get(f"/v1/datasets/{dataset['id']}", headers=other.headers).status_code == 404
+    assert client.get("/v1/datasets", headers=other.headers).json()["items"] == []
+    as_reader = bearer(reader["secret"])
+    assert client.get(f"/v1/datasets/{dataset['id']}", headers=as_reader).status_code == 200
+    denied = client.post("/v1/datasets", files={"file": ("x.csv", CSV)}, headers=as_reader)
+    assert denied.status_code == 403
+
+
+def test_the_synthesizer_catalogue(client: TestClient, migrated_database: Database) -> None:
+    user = signed_in(client, migrated_database, "user@example.com")
+
+    catalogue = client.get("/v1/synthesizers", headers=user.headers).json()
+
+    names = {entry["name"]: entry for entry in catalogue}
+    assert {"sequential_trees", "gaussian_copula", "ctgan", "tvae", "copulagan", "ganeraid"} <= set(
+        names
+    )
+    assert names["sequential_trees"]["default"] is True
+    assert names["ctgan"]["capabilities"]["checkpoint"] is True
+    assert "epochs" in names["ctgan"]["params_schema"]["properties"]
+    assert client.get("/v1/synthesizers/tvae", headers=user.headers).json()["modality"] == "tabular"
+    assert client.get("/v1/synthesizers/nope", headers=user.headers).status_code == 404
