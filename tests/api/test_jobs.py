@@ -26,9 +26,9 @@ from synthfoundry.db import Database, migrate
 from synthfoundry.jobs import service
 from synthfoundry.jobs.models import Job
 from tests.support.accounts import Account, signed_in
+from tests.support.jobs import TERMINAL, wait_job
 from tests.support.server import running_server
 
-TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
 def job_settings(tmp_path: Path, database_url: str, **jobs: Any) -> Settings:
@@ -59,23 +59,6 @@ def start_job(client: TestClient, account: Account, **body: Any) -> dict[str, An
     assert response.headers["location"] == f"/v1/jobs/{response.json()['id']}"
     job: dict[str, Any] = response.json()
     return job
-
-
-def wait_job(
-    client: TestClient,
-    account: Account,
-    job_id: str,
-    until: set[str] | None = None,
-    seconds: float = 30.0,
-) -> dict[str, Any]:
-    until = until or TERMINAL
-    deadline = time.monotonic() + seconds
-    while True:
-        job: dict[str, Any] = client.get(f"/v1/jobs/{job_id}", headers=account.headers).json()
-        if job["status"] in until:
-            return job
-        assert time.monotonic() < deadline, f"job stuck in {job['status']}"
-        time.sleep(0.05)
 
 
 def test_job_runs_in_a_child_process_and_reports(client: TestClient, admin: Account) -> None:

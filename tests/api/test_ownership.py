@@ -38,7 +38,11 @@ def test_every_id_route_hides_other_users_objects(
     owner_dataset = client.post(
         "/v1/datasets", files={"file": ("d.csv", b"a,b\n1,2\n")}, headers=owner.headers
     ).json()
+    owner_generator = client.post(
+        "/v1/generators", json={"dataset_id": owner_dataset["id"]}, headers=owner.headers
+    ).json()
     ids = {
+        "generator_id": owner_generator["id"],
         "api_key_id": owner_key["id"],
         "user_id": str(owner.id),
         "job_id": str(owner_job.id),

@@ -9,6 +9,7 @@ from synthfoundry.audit import models as audit_models
 from synthfoundry.datasets import models as datasets_models
 from synthfoundry.db import instance
 from synthfoundry.db.base import Base
+from synthfoundry.generators import models as generators_models
 from synthfoundry.jobs import models as jobs_models
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "datasets_models",
+    "generators_models",
     "instance",
     "jobs_models",
 ]

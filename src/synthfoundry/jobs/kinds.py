@@ -14,7 +14,10 @@ from synthfoundry.errors import InvalidInput
 if TYPE_CHECKING:
     from synthfoundry.jobs.context import JobContext
 
-KIND_MODULES = ("synthfoundry.jobs.diagnostics",)
+KIND_MODULES = (
+    "synthfoundry.jobs.diagnostics",
+    "synthfoundry.generators.training",
+)
 
 _REGISTRY: dict[str, type[JobKind]] = {}
 
@@ -45,8 +48,8 @@ def load_kinds() -> None:
 
 
 def get_kind(name: str) -> JobKind:
-    if not _REGISTRY:
-        load_kinds()
+    if name not in _REGISTRY:
+        load_kinds()  # a module imported elsewhere may have registered some kinds only
     try:
         return _REGISTRY[name]()
     except KeyError:

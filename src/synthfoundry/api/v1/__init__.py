@@ -9,6 +9,7 @@ from synthfoundry.api.v1 import (
     audit_events,
     auth,
     datasets,
+    generators,
     job_events,
     jobs,
     synthesizers,
@@ -24,6 +25,7 @@ routers: list[APIRouter] = [
     jobs.router,
     job_events.router,
     datasets.router,
+    generators.router,
     synthesizers.router,
 ]
 
