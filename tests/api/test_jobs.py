@@ -30,7 +30,6 @@ from tests.support.jobs import TERMINAL, wait_job
 from tests.support.server import running_server
 
 
-
 def job_settings(tmp_path: Path, database_url: str, **jobs: Any) -> Settings:
     defaults: dict[str, Any] = {
         "heartbeat_seconds": 0.2,
