@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from synthfoundry.db import Database
-from tests.support.accounts import Account, signed_in
+from tests.support.accounts import signed_in
+from tests.support.flows import upload_dataset
 from tests.support.jobs import wait_job
-
-
-def people_csv(rows: int = 400) -> bytes:
-    rng = np.random.default_rng(0)
-    age = rng.integers(18, 80, rows)
-    frame = pd.DataFrame(
-        {
-            "age": age,
-            "sex": rng.choice(["Female", "Male"], rows),
-            "income": (age * 800 + rng.normal(0, 3000, rows)).round(0),
-            "city": rng.choice(["Oslo", "Lima", "Pune"], rows),
-        }
-    )
-    return frame.to_csv(index=False).encode()
-
-
-def dataset(client: TestClient, account: Account) -> str:
-    response = client.post(
-        "/v1/datasets", files={"file": ("people.csv", people_csv())}, headers=account.headers
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 @pytest.mark.parametrize(
@@ -43,7 +20,7 @@ def test_create_train_probe_and_delete(
     client: TestClient, migrated_database: Database, synthesizer: str | None, params: dict
 ) -> None:
     owner = signed_in(client, migrated_database, "owner@example.com")
-    body = {"dataset_id": dataset(client, owner), "params": params}
+    body = {"dataset_id": upload_dataset(client, owner), "params": params}
     if synthesizer:
         body["synthesizer"] = synthesizer
 
@@ -101,7 +78,7 @@ def test_bad_generator_requests_name_the_problem(
 ) -> None:
     owner = signed_in(client, migrated_database, "owner@example.com")
     other = signed_in(client, migrated_database, "other@example.com")
-    dataset_id = dataset(client, owner)
+    dataset_id = upload_dataset(client, owner)
 
     def create(body: dict) -> tuple[int, dict]:
         response = client.post("/v1/generators", json=body, headers=owner.headers)

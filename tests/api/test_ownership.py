@@ -13,6 +13,8 @@ from synthfoundry.config import JobsSettings
 from synthfoundry.db import Database
 from synthfoundry.jobs import service as job_service
 from tests.support.accounts import create_key, signed_in
+from tests.support.flows import trained_generator
+from tests.support.jobs import wait_job
 
 ADMIN_ONLY_PREFIXES = ("/v1/users/{", "/v1/audit-events")
 
@@ -38,11 +40,16 @@ def test_every_id_route_hides_other_users_objects(
     owner_dataset = client.post(
         "/v1/datasets", files={"file": ("d.csv", b"a,b\n1,2\n")}, headers=owner.headers
     ).json()
-    owner_generator = client.post(
-        "/v1/generators", json={"dataset_id": owner_dataset["id"]}, headers=owner.headers
+    generator_id = trained_generator(client, owner, owner_dataset["id"])
+    accepted = client.post(
+        "/v1/synthetic-datasets",
+        json={"generator_id": generator_id, "size": 10},
+        headers=owner.headers,
     ).json()
+    synthetic_id = wait_job(client, owner, accepted["id"], seconds=60)["target_id"]
     ids = {
-        "generator_id": owner_generator["id"],
+        "generator_id": generator_id,
+        "synthetic_dataset_id": synthetic_id,
         "api_key_id": owner_key["id"],
         "user_id": str(owner.id),
         "job_id": str(owner_job.id),

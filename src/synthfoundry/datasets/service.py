@@ -213,15 +213,21 @@ def preview(storage: BlobStore, dataset: Dataset, limit: int) -> dict[str, Any]:
 
 
 def export(storage: BlobStore, dataset: Dataset, file_format: DownloadFormat) -> Iterator[bytes]:
-    """The dataset as ``file_format``, in chunks; CSV cells that a spreadsheet would run as a
-    formula are neutralised."""
+    return export_table(storage, dataset.storage_key, dataset.name, file_format)
+
+
+def export_table(
+    storage: BlobStore, key: str, name: str, file_format: DownloadFormat
+) -> Iterator[bytes]:
+    """A stored Parquet table as ``file_format``, in chunks; CSV cells that a spreadsheet would
+    run as a formula are neutralised."""
     if file_format == "parquet":
-        yield from storage.iter_chunks(dataset.storage_key)
+        yield from storage.iter_chunks(key)
         return
     if file_format == "zip":
-        yield _zipped_csv(storage, dataset)
+        yield _zipped_csv(storage, key, name)
         return
-    with storage.open_read(dataset.storage_key) as source:
+    with storage.open_read(key) as source:
         parquet = pq.ParquetFile(source)
         first = True
         if file_format == "json":
@@ -250,13 +256,13 @@ def _csv_chunk(batch: pa.RecordBatch, header: bool) -> bytes:
     return sink.getvalue()
 
 
-def _zipped_csv(storage: BlobStore, dataset: Dataset) -> bytes:
+def _zipped_csv(storage: BlobStore, key: str, name: str) -> bytes:
     sink = io.BytesIO()
     with (
         zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        archive.open(f"{safe_stem(dataset.name)}.csv", "w") as member,
+        archive.open(f"{safe_stem(name)}.csv", "w") as member,
     ):
-        for chunk in export(storage, dataset, "csv"):
+        for chunk in export_table(storage, key, name, "csv"):
             member.write(chunk)
     return sink.getvalue()
 

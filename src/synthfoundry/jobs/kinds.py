@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 KIND_MODULES = (
     "synthfoundry.jobs.diagnostics",
     "synthfoundry.generators.training",
+    "synthfoundry.synthetic.generation",
 )
 
 _REGISTRY: dict[str, type[JobKind]] = {}

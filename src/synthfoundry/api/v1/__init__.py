@@ -13,6 +13,7 @@ from synthfoundry.api.v1 import (
     job_events,
     jobs,
     synthesizers,
+    synthetic_datasets,
     users,
 )
 
@@ -27,6 +28,7 @@ routers: list[APIRouter] = [
     datasets.router,
     generators.router,
     synthesizers.router,
+    synthetic_datasets.router,
 ]
 
 __all__ = ["routers"]

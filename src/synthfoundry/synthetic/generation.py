@@ -1,0 +1,169 @@
+"""``synthetic.generate``: rows from a trained generator, in chunks straight to a Parquet file in
+storage, so that memory stays flat whatever the size."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from synthfoundry.datasets import service as datasets
+from synthfoundry.datasets.models import Dataset
+from synthfoundry.evaluation import evaluate
+from synthfoundry.generators import artifacts
+from synthfoundry.generators.models import Generator
+from synthfoundry.jobs.context import JobContext
+from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.synthetic.models import SyntheticDataset
+from synthfoundry.synthetic.service import GENERATE_KIND
+from synthfoundry.tabular.base import TabularSynthesizer
+from synthfoundry.tabular.metadata import Metadata
+
+CHUNK_ROWS = 50_000
+REPORT_ROWS = 5000
+
+
+class GenerateParams(BaseModel):
+    synthetic_dataset_id: uuid.UUID
+
+
+def _as_condition(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+
+
+def chunks(
+    synthesizer: TabularSynthesizer, synthetic: SyntheticDataset, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """The requested rows in chunks, each chunk seeded from the request's seed."""
+    seed = synthetic.seed if synthetic.seed is not None else 0
+    groups: list[tuple[int, dict[str, Any] | None]]
+    if isinstance(synthetic.conditions, list):
+        groups = [
+            (int(c["count"]), _as_condition({k: v for k, v in c.items() if k != "count"}))
+            for c in synthetic.conditions
+        ]
+    else:
+        conditions = _as_condition(synthetic.conditions) if synthetic.conditions else None
+        groups = [(synthetic.size, conditions)]
+    number = 0
+    for count, conditions in groups:
+        for start in range(0, count, chunk_rows):
+            rows = min(chunk_rows, count - start)
+            chunk_seed = seed * 1_000_003 + number
+            number += 1
+            if synthetic.rebalance:
+                shares = synthetic.rebalance["shares"]
+                yield synthesizer.rebalance(
+                    rows, synthetic.rebalance["column"], shares, seed=chunk_seed
+                )
+            else:
+                yield synthesizer.sample(rows, conditions=conditions, seed=chunk_seed)
+
+
+@register
+class GenerateSyntheticDataset(JobKind):
+    name = GENERATE_KIND
+    stages: ClassVar[tuple[str, ...]] = ("load", "generate", "report")
+    Params = GenerateParams
+
+    def run(self, context: JobContext) -> dict[str, Any]:
+        params = context.params
+        assert isinstance(params, GenerateParams)
+        with context.stage("load"):
+            synthetic, generator, dataset = self._rows(context, params.synthetic_dataset_id)
+            model_key = generator.model_key
+            if model_key is None:
+                raise RuntimeError(f"generator {generator.id} has no trained model")
+        with (
+            tempfile.TemporaryDirectory(prefix="synthfoundry-generate-") as directory,
+            artifacts.loaded(context.storage, model_key) as synthesizer,
+        ):
+            assert isinstance(synthesizer, TabularSynthesizer)
+            path = Path(directory) / "data.parquet"
+            with context.stage("generate"):
+                written = self._write(context, synthesizer, synthetic, path)
+                with path.open("rb") as source:
+                    context.storage.put(synthetic.storage_key, source)
+                size_bytes = path.stat().st_size
+            report = None
+            with context.stage("report"):
+                if synthetic.with_report and dataset is not None:
+                    real = datasets.read_table(context.storage, dataset).to_pandas()
+                    real = real.sample(min(len(real), REPORT_ROWS), random_state=0)
+                    made = pq.read_table(path).to_pandas()
+                    made = made.sample(min(len(made), REPORT_ROWS), random_state=0)
+                    metadata = Metadata.model_validate(dataset.column_metadata)
+                    judged = evaluate(real, made, metadata)
+                    report = {
+                        "fidelity": judged.fidelity.score,
+                        "column_shapes": judged.fidelity.column_shapes,
+                        "column_pair_trends": judged.fidelity.column_pair_trends,
+                        "validity": judged.validity.score if judged.validity else None,
+                    }
+        with context.database.unit_of_work(write=True) as session:
+            row = session.get(SyntheticDataset, synthetic.id)
+            if row is not None:
+                row.status, row.rows, row.size_bytes, row.report = (
+                    "ready",
+                    written,
+                    size_bytes,
+                    report,
+                )
+        return {"synthetic_dataset_id": str(synthetic.id), "rows": written, "report": report}
+
+    def _write(
+        self,
+        context: JobContext,
+        synthesizer: TabularSynthesizer,
+        synthetic: SyntheticDataset,
+        path: Path,
+    ) -> int:
+        writer: pq.ParquetWriter | None = None
+        written = 0
+        try:
+            for chunk in chunks(synthesizer, synthetic):
+                context.check()
+                table = pa.Table.from_pandas(chunk, preserve_index=False)
+                writer = writer or pq.ParquetWriter(path, table.schema)
+                writer.write_table(table.cast(writer.schema))
+                written += len(chunk)
+                context.progress(written, synthetic.size, unit="rows")
+        finally:
+            if writer is not None:
+                writer.close()
+        return written
+
+    def _rows(
+        self, context: JobContext, synthetic_id: uuid.UUID
+    ) -> tuple[SyntheticDataset, Generator, Dataset | None]:
+        with context.database.unit_of_work() as session:
+            synthetic = session.get(SyntheticDataset, synthetic_id)
+            if synthetic is None or synthetic.generator_id is None:
+                raise RuntimeError(f"synthetic dataset {synthetic_id} or its generator is gone")
+            generator = session.get(Generator, synthetic.generator_id)
+            if generator is None:
+                raise RuntimeError(f"generator {synthetic.generator_id} is gone")
+            dataset = session.get(Dataset, generator.dataset_id) if generator.dataset_id else None
+            session.expunge_all()
+        return synthetic, generator, dataset
+
+    def cleanup(self, context: JobContext) -> None:
+        params = context.params
+        assert isinstance(params, GenerateParams)
+        super().cleanup(context)
+        with context.database.unit_of_work(write=True) as session:
+            row = session.get(SyntheticDataset, params.synthetic_dataset_id)
+            if row is not None:
+                row.status = "failed"
+                key = row.storage_key
+            else:
+                key = None
+        if key:
+            context.storage.delete(key)
