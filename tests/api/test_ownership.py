@@ -13,7 +13,7 @@ from synthfoundry.config import JobsSettings
 from synthfoundry.db import Database
 from synthfoundry.jobs import service as job_service
 from tests.support.accounts import create_key, signed_in
-from tests.support.flows import trained_generator
+from tests.support.flows import trained_generator, upload_dataset
 from tests.support.jobs import wait_job
 
 ADMIN_ONLY_PREFIXES = ("/v1/users/{", "/v1/audit-events")
@@ -37,9 +37,7 @@ def test_every_id_route_hides_other_users_objects(
             "system.steps",
             {"steps": 1},
         )
-    owner_dataset = client.post(
-        "/v1/datasets", files={"file": ("d.csv", b"a,b\n1,2\n")}, headers=owner.headers
-    ).json()
+    owner_dataset = {"id": upload_dataset(client, owner)}
     generator_id = trained_generator(client, owner, owner_dataset["id"])
     accepted = client.post(
         "/v1/synthetic-datasets",
