@@ -45,7 +45,14 @@ def test_every_id_route_hides_other_users_objects(
         headers=owner.headers,
     ).json()
     synthetic_id = wait_job(client, owner, accepted["id"], seconds=60)["target_id"]
+    judging = client.post(
+        "/v1/reports",
+        json={"real_dataset_id": owner_dataset["id"], "synthetic_dataset_id": synthetic_id},
+        headers=owner.headers,
+    ).json()
+    report_id = wait_job(client, owner, judging["id"], seconds=60)["target_id"]
     ids = {
+        "report_id": report_id,
         "generator_id": generator_id,
         "synthetic_dataset_id": synthetic_id,
         "api_key_id": owner_key["id"],

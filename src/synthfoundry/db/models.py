@@ -11,6 +11,7 @@ from synthfoundry.db import instance
 from synthfoundry.db.base import Base
 from synthfoundry.generators import models as generators_models
 from synthfoundry.jobs import models as jobs_models
+from synthfoundry.reports import models as reports_models
 from synthfoundry.synthetic import models as synthetic_models
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "generators_models",
     "instance",
     "jobs_models",
+    "reports_models",
     "synthetic_models",
 ]

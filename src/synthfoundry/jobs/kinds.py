@@ -18,6 +18,7 @@ KIND_MODULES = (
     "synthfoundry.jobs.diagnostics",
     "synthfoundry.generators.training",
     "synthfoundry.synthetic.generation",
+    "synthfoundry.reports.evaluation_job",
 )
 
 _REGISTRY: dict[str, type[JobKind]] = {}

@@ -12,6 +12,7 @@ from synthfoundry.api.v1 import (
     generators,
     job_events,
     jobs,
+    reports,
     synthesizers,
     synthetic_datasets,
     users,
@@ -29,6 +30,7 @@ routers: list[APIRouter] = [
     generators.router,
     synthesizers.router,
     synthetic_datasets.router,
+    reports.router,
 ]
 
 __all__ = ["routers"]
