@@ -55,6 +55,12 @@ def test_generate_download_and_delete(client: TestClient, migrated_database: Dat
     assert len(as_csv) == 1200
     listed = client.get("/v1/synthetic-datasets", headers=owner.headers).json()["items"]
     assert [item["id"] for item in listed] == [made["id"]]
+    stats = client.get("/v1/stats", headers=owner.headers).json()
+    assert (stats["datasets"], stats["generators"], stats["synthetic_datasets"]) == (1, 1, 1)
+    assert stats["rows_generated"] == 1200 and stats["rows_uploaded"] == 400
+    assert stats["jobs_by_status"] == {"succeeded": 2}
+    assert stats["generators_by_status"] == {"ready": 1}
+    assert stats["storage_bytes"] > 0
 
     assert client.delete(url, headers=owner.headers).status_code == 204
     assert client.get(url, headers=owner.headers).status_code == 404

@@ -13,6 +13,7 @@ from synthfoundry.api.v1 import (
     job_events,
     jobs,
     reports,
+    stats,
     synthesizers,
     synthetic_datasets,
     users,
@@ -31,6 +32,7 @@ routers: list[APIRouter] = [
     synthesizers.router,
     synthetic_datasets.router,
     reports.router,
+    stats.router,
 ]
 
 __all__ = ["routers"]
