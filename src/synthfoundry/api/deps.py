@@ -52,4 +52,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 StorageDep = Annotated[BlobStore, Depends(get_storage)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the transaction commits before the response is sent, so that a client who
+# reads what it was just told exists finds it (and a failed commit still answers as an error).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import tempfile
@@ -252,7 +253,14 @@ def _csv_chunk(batch: pa.RecordBatch, header: bool) -> bytes:
         columns.append(column)
     safe = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
     sink = io.BytesIO()
-    pa_csv.write_csv(safe, sink, write_options=pa_csv.WriteOptions(include_header=header))
+    if header:  # pyarrow quotes every header name; spreadsheets and people expect plain ones
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerow(
+            [neutralise_formula(str(name)) for name in batch.schema.names]
+        )
+        sink.write(text.getvalue().encode())
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    pa_csv.write_csv(safe, sink, write_options=options)
     return sink.getvalue()
 
 

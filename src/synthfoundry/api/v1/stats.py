@@ -1,73 +1,26 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Security
-from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.api.deps import SessionDep
 from synthfoundry.api.problems import AUTH_PROBLEMS
 from synthfoundry.api.security import authenticated
-from synthfoundry.datasets.models import Dataset
-from synthfoundry.generators.models import Generator
-from synthfoundry.jobs.models import Job
-from synthfoundry.reports.models import Report
-from synthfoundry.synthetic.models import SyntheticDataset
+from synthfoundry.usage.service import UsageStats, usage
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=AUTH_PROBLEMS)
 
 Anyone = Annotated[Principal, Security(authenticated, scopes=["datasets:read"])]
 
 
-class UsageStats(BaseModel):
-    datasets: int
-    generators: int
-    generators_by_status: dict[str, int]
-    synthetic_datasets: int
-    reports: int
-    jobs_by_status: dict[str, int]
-    rows_uploaded: int
-    rows_generated: int
-    storage_bytes: int
-
-
 @router.get("", response_model=UsageStats)
-def usage(
+def get_usage(
     principal: Anyone,
     session: SessionDep,
     all_owners: Annotated[bool, Query(description="the whole instance (admin)")] = False,
 ) -> UsageStats:
     """Counts for you (or, for an admin asking, everyone): objects, jobs by status, rows
     uploaded and generated, and bytes stored."""
-    everyone = principal.lists_everyone(all_owners)
-
-    def mine(model: Any) -> Any:
-        return None if everyone else model.owner_id == principal.user_id
-
-    def scalar(column: Any, model: Any) -> int:
-        statement = select(func.coalesce(column, 0))
-        if (condition := mine(model)) is not None:
-            statement = statement.where(condition)
-        return int(session.scalar(statement) or 0)
-
-    def by_status(model: Any) -> dict[str, int]:
-        statement = select(model.status, func.count()).group_by(model.status)
-        if (condition := mine(model)) is not None:
-            statement = statement.where(condition)
-        return {str(status): int(count) for status, count in session.execute(statement)}
-
-    generators = by_status(Generator)
-    return UsageStats(
-        datasets=scalar(func.count(Dataset.id), Dataset),
-        generators=sum(generators.values()),
-        generators_by_status=generators,
-        synthetic_datasets=scalar(func.count(SyntheticDataset.id), SyntheticDataset),
-        reports=scalar(func.count(Report.id), Report),
-        jobs_by_status=by_status(Job),
-        rows_uploaded=scalar(func.sum(Dataset.rows), Dataset),
-        rows_generated=scalar(func.sum(SyntheticDataset.rows), SyntheticDataset),
-        storage_bytes=scalar(func.sum(Dataset.size_bytes), Dataset)
-        + scalar(func.sum(SyntheticDataset.size_bytes), SyntheticDataset),
-    )
+    return usage(session, principal, all_owners)
