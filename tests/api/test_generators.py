@@ -94,3 +94,29 @@ def test_bad_generator_requests_name_the_problem(
     assert status == 422 and "planet" in problem["detail"]
     foreign = client.post("/v1/generators", json={"dataset_id": dataset_id}, headers=other.headers)
     assert foreign.status_code == 404
+
+
+def test_optimize_searches_and_stores_the_best_parameters(
+    client: TestClient, migrated_database: Database
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    created = client.post(
+        "/v1/generators", json={"dataset_id": upload_dataset(client, owner)}, headers=owner.headers
+    ).json()
+    url = f"/v1/generators/{created['id']}/optimize"
+
+    missing_target = client.post(url, json={"metric": "utility"}, headers=owner.headers)
+    assert missing_target.status_code == 422 and "target" in missing_target.text
+    accepted = client.post(
+        url, json={"n_trials": 3, "metric": "composite", "target": "sex"}, headers=owner.headers
+    )
+    assert accepted.status_code == 202, accepted.text
+    job = wait_job(client, owner, accepted.json()["id"], seconds=120)
+
+    assert job["status"] == "succeeded", job
+    result = job["result"]
+    assert result["trials"] == 3 and 0 < result["best_value"] <= 1
+    search = next(stage for stage in job["stages"] if stage["name"] == "search")
+    assert (search["unit"], search["completed"], search["total"]) == ("trials", 3, 3)
+    stored = client.get(f"/v1/generators/{created['id']}", headers=owner.headers).json()
+    assert stored["params"]["min_leaf"] == result["best_params"]["min_leaf"]

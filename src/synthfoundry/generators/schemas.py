@@ -53,3 +53,15 @@ class ProbeRequest(BaseModel):
 class ProbeResult(BaseModel):
     columns: list[str]
     rows: list[dict[str, Any]]
+
+
+Metric = Literal["fidelity", "utility", "composite"]
+
+
+class OptimizeRequest(BaseModel):
+    n_trials: int = Field(default=20, ge=1, le=500)
+    metric: Metric = "composite"
+    target: str | None = Field(default=None, description="needed for utility and composite")
+    max_rows: int = Field(default=20_000, ge=100, le=10_000_000, description="rows per trial")
+    max_epochs: int = Field(default=50, ge=1, le=1000, description="neural models")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)

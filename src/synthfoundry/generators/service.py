@@ -20,7 +20,8 @@ from synthfoundry.db.pagination import Page, paginate
 from synthfoundry.errors import InvalidInput, InvalidState
 from synthfoundry.generators import artifacts
 from synthfoundry.generators.models import Generator
-from synthfoundry.generators.schemas import GeneratorCreate, ProbeRequest
+from synthfoundry.generators.schemas import GeneratorCreate, OptimizeRequest, ProbeRequest
+from synthfoundry.generators.search import SEARCH_SPACES
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.states import ACTIVE
@@ -31,6 +32,7 @@ from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.metadata import Metadata
 
 TRAIN_KIND = "generators.train"
+OPTIMIZE_KIND = "generators.optimize"
 
 
 def create(
@@ -111,6 +113,42 @@ def train(
     generator.status = "training"
     generator.training_job_id = job.id
     return job
+
+
+def optimize(
+    session: Session,
+    context: AuditContext,
+    principal: Principal,
+    settings: JobsSettings,
+    generator_id: uuid.UUID,
+    request: OptimizeRequest,
+) -> Job:
+    generator = get_owned(session, principal, generator_id)
+    if generator.synthesizer not in SEARCH_SPACES:
+        raise InvalidInput(
+            f"no search space is known for {generator.synthesizer}", field="synthesizer"
+        )
+    if generator.dataset_id is None:
+        raise InvalidState(f"generator {generator.id} lost its dataset; create a new one")
+    if request.metric != "fidelity":
+        dataset = datasets.get_owned(session, principal, generator.dataset_id)
+        names = [column["name"] for column in dataset.column_metadata["columns"]]
+        if request.target not in names:
+            raise InvalidInput(
+                f"metric {request.metric} needs a target column of the dataset", field="target"
+            )
+    if (busy := _busy_job(session, generator.id)) is not None:
+        raise InvalidState(f"generator {generator.id} is in use by job {busy}")
+    return jobs.create(
+        session,
+        context,
+        principal,
+        settings,
+        OPTIMIZE_KIND,
+        {"generator_id": str(generator.id), **request.model_dump(mode="json")},
+        target_type="generator",
+        target_id=generator.id,
+    )
 
 
 def delete(

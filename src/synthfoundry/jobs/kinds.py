@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 KIND_MODULES = (
     "synthfoundry.jobs.diagnostics",
     "synthfoundry.generators.training",
+    "synthfoundry.generators.optimize",
     "synthfoundry.synthetic.generation",
     "synthfoundry.reports.evaluation_job",
 )

@@ -15,6 +15,7 @@ from synthfoundry.generators.models import Generator
 from synthfoundry.generators.schemas import (
     GeneratorCreate,
     GeneratorRead,
+    OptimizeRequest,
     ProbeRequest,
     ProbeResult,
 )
@@ -103,6 +104,35 @@ def train_generator(
     state.rate_limiter.hit("jobs", str(principal.user_id))
     job = service.train(
         session, audit_context(request), principal, state.settings.jobs, generator_id
+    )
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return JobRead.of(job)
+
+
+@router.post(
+    "/{generator_id}/optimize",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        **NOT_FOUND,
+        409: problem_response("The generator is busy"),
+        429: problem_response("Too many unfinished jobs or job requests"),
+    },
+)
+def optimize_generator(
+    request: Request,
+    response: Response,
+    generator_id: uuid.UUID,
+    body: OptimizeRequest,
+    principal: GeneratorsWrite,
+    session: SessionDep,
+    state: AppStateDep,
+) -> JobRead:
+    """Search the model's parameters with Optuna (n_trials, metric: fidelity, utility or their
+    mean); progress per trial; the best parameters are stored on the generator."""
+    state.rate_limiter.hit("jobs", str(principal.user_id))
+    job = service.optimize(
+        session, audit_context(request), principal, state.settings.jobs, generator_id, body
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobRead.of(job)

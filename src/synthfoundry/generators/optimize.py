@@ -1,0 +1,138 @@
+"""``generators.optimize``: an Optuna search over a generator's parameters. Each trial fits on
+most of the dataset and is judged on the rest (fidelity, utility or both); the best parameters
+are stored on the generator. Finished trials are checkpointed, so a paused or restarted search
+goes on where it stopped."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+import optuna
+import pandas as pd
+
+from synthfoundry.datasets import service as datasets
+from synthfoundry.datasets.models import Dataset
+from synthfoundry.evaluation import evaluate
+from synthfoundry.generators.models import Generator
+from synthfoundry.generators.schemas import Metric, OptimizeRequest
+from synthfoundry.generators.search import SEARCH_SPACES
+from synthfoundry.generators.service import OPTIMIZE_KIND
+from synthfoundry.jobs.context import JobContext
+from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.synthesizers.registry import synthesizer_class
+from synthfoundry.tabular.base import TabularSynthesizer
+from synthfoundry.tabular.metadata import Metadata
+
+
+class OptimizeParams(OptimizeRequest):
+    generator_id: uuid.UUID
+
+
+def score(report: Any, metric: Metric) -> float:
+    fidelity = float(report.fidelity.score)
+    utility = float(report.utility.score) if report.utility is not None else 0.0
+    if metric == "fidelity":
+        return fidelity
+    if metric == "utility":
+        return utility
+    return (fidelity + utility) / 2
+
+
+@register
+class OptimizeGenerator(JobKind):
+    name = OPTIMIZE_KIND
+    stages: ClassVar[tuple[str, ...]] = ("load", "search", "store")
+    Params = OptimizeParams
+
+    def run(self, context: JobContext) -> dict[str, Any]:
+        params = context.params
+        assert isinstance(params, OptimizeParams)
+        with context.stage("load"):
+            generator, dataset = self._rows(context, params.generator_id)
+            frame = datasets.read_table(context.storage, dataset).to_pandas()
+            if len(frame) > params.max_rows:
+                frame = frame.sample(params.max_rows, random_state=params.seed)
+            validation = frame.sample(frac=0.2, random_state=params.seed)
+            train = frame.drop(validation.index)
+            metadata = Metadata.model_validate(dataset.column_metadata)
+            if generator.column_overrides:
+                metadata = metadata.with_overrides(dict(generator.column_overrides), frame)
+            state = context.load_checkpoint() or {"trials": []}
+        with context.stage("search"):
+            study = optuna.create_study(
+                direction="maximize", sampler=optuna.samplers.TPESampler(seed=params.seed)
+            )
+            space = SEARCH_SPACES[generator.synthesizer]
+            distributions = self._distributions(space, params.max_epochs)
+            for done in state["trials"]:
+                study.add_trial(
+                    optuna.trial.create_trial(
+                        params=done["params"], distributions=distributions, value=done["value"]
+                    )
+                )
+            for number in range(len(state["trials"]), params.n_trials):
+                context.check()
+                trial = study.ask()
+                suggested = space(trial, params.max_epochs)
+                value = self._trial(context, generator, suggested, train, validation, metadata)
+                study.tell(trial, value)
+                state["trials"].append({"params": trial.params, "value": value})
+                context.save_checkpoint(state)
+                best = study.best_value
+                context.progress(
+                    number + 1, params.n_trials, unit="trials", message=f"best {best:.4f}"
+                )
+        with context.stage("store"):
+            best_params = {**generator.params, **study.best_params}
+            with context.database.unit_of_work(write=True) as session:
+                row = session.get(Generator, generator.id)
+                if row is not None:
+                    row.params = synthesizer_class(row.synthesizer)(best_params).params.model_dump(
+                        mode="json"
+                    )
+        return {
+            "generator_id": str(generator.id),
+            "metric": params.metric,
+            "best_value": study.best_value,
+            "best_params": best_params,
+            "trials": len(study.trials),
+        }
+
+    def _distributions(self, space: Any, max_epochs: int) -> dict[str, Any]:
+        probe = optuna.create_study().ask()
+        space(probe, max_epochs)
+        return dict(probe.distributions)
+
+    def _trial(
+        self,
+        context: JobContext,
+        generator: Generator,
+        suggested: dict[str, Any],
+        train: pd.DataFrame,
+        validation: pd.DataFrame,
+        metadata: Metadata,
+    ) -> float:
+        params = context.params
+        assert isinstance(params, OptimizeParams)
+        settings = {**generator.params, **suggested}
+        cls = synthesizer_class(generator.synthesizer)
+        if "threads" in cls.Params.model_fields and settings.get("threads") is None:
+            settings["threads"] = context.settings.torch_threads
+        synthesizer = cls(settings)
+        assert isinstance(synthesizer, TabularSynthesizer)
+        synthesizer.fit(train, metadata)
+        synthetic = synthesizer.sample(len(train), seed=params.seed)
+        report = evaluate(train, synthetic, metadata, validation, params.target)
+        return score(report, params.metric)
+
+    def _rows(self, context: JobContext, generator_id: uuid.UUID) -> tuple[Generator, Dataset]:
+        with context.database.unit_of_work() as session:
+            generator = session.get(Generator, generator_id)
+            if generator is None or generator.dataset_id is None:
+                raise RuntimeError(f"generator {generator_id} or its dataset no longer exists")
+            dataset = session.get(Dataset, generator.dataset_id)
+            if dataset is None:
+                raise RuntimeError(f"dataset {generator.dataset_id} no longer exists")
+            session.expunge_all()
+        return generator, dataset
