@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from synthfoundry.config import JobsSettings
+from synthfoundry.config import JobsSettings, Settings
 from synthfoundry.db import Database
 from synthfoundry.jobs import records
 from synthfoundry.storage import BlobStore
@@ -41,6 +41,7 @@ class JobContext:
         params: BaseModel,
         stage_names: tuple[str, ...],
         shutdown: threading.Event,
+        app_settings: Settings | None = None,
     ) -> None:
         self.database = database
         self.storage = storage
@@ -49,6 +50,8 @@ class JobContext:
         self.attempt = attempt
         self.params = params
         self.shutdown = shutdown
+        # Every setting, for kinds that run other jobs themselves (batches).
+        self.app_settings = app_settings
         self.files_prefix = f"jobs/{job_id}"
         self._stage_names = stage_names
         self._current_stage: str | None = None

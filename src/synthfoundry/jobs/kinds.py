@@ -20,6 +20,7 @@ KIND_MODULES = (
     "synthfoundry.generators.optimize",
     "synthfoundry.synthetic.generation",
     "synthfoundry.reports.evaluation_job",
+    "synthfoundry.batch.runner",
 )
 
 _REGISTRY: dict[str, type[JobKind]] = {}

@@ -148,6 +148,7 @@ def execute(
         params=kind.Params.model_validate(raw_params),
         stage_names=kind.stages,
         shutdown=shutdown or threading.Event(),
+        app_settings=settings,
     )
     heartbeat = Heartbeat(database, context, settings)
     heartbeat.start()

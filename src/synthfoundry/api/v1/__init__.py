@@ -8,6 +8,7 @@ from synthfoundry.api.v1 import (
     api_keys,
     audit_events,
     auth,
+    batch,
     datasets,
     generators,
     job_events,
@@ -33,6 +34,7 @@ routers: list[APIRouter] = [
     synthetic_datasets.router,
     reports.router,
     stats.router,
+    batch.router,
 ]
 
 __all__ = ["routers"]

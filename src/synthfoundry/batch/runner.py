@@ -1,0 +1,144 @@
+"""``batch.run``: create a child job per operation and see each to its end. The parent runs any
+child still queued itself, in its own process, so a batch never waits for a free worker slot that
+it occupies; children that other workers took are awaited. Cancelling the batch cancels its
+children."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, ClassVar
+
+from synthfoundry import audit
+from synthfoundry.accounts.principal import Principal
+from synthfoundry.accounts.scopes import scopes_for_role
+from synthfoundry.batch.schemas import BatchCreate, GenerateOperation, TrainOperation
+from synthfoundry.batch.service import BATCH_KIND
+from synthfoundry.errors import InvalidState
+from synthfoundry.generators import service as generators
+from synthfoundry.jobs import service as jobs
+from synthfoundry.jobs.context import JobContext
+from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.jobs.models import Job
+from synthfoundry.jobs.runner import claim, execute
+from synthfoundry.jobs.states import TERMINAL, Action, Status
+from synthfoundry.synthetic import service as synthetic_datasets
+from synthfoundry.synthetic.schemas import SyntheticDatasetCreate
+
+POLL_SECONDS = 0.2
+
+
+class BatchParams(BatchCreate):
+    pass
+
+
+@register
+class RunBatch(JobKind):
+    name = BATCH_KIND
+    stages: ClassVar[tuple[str, ...]] = ("submit", "run")
+    Params = BatchParams
+
+    def run(self, context: JobContext) -> dict[str, Any]:
+        params = context.params
+        assert isinstance(params, BatchParams)
+        state = context.load_checkpoint() or {"children": []}
+        owner = self._owner(context)
+        total = len(params.operations)
+        with context.stage("submit"):
+            if params.mode == "parallel":
+                for index in range(len(state["children"]), total):
+                    state["children"].append(self._submit(context, owner, params, index))
+                    context.save_checkpoint(state)
+        with context.stage("run"):
+            for index in range(total):
+                if index == len(state["children"]):  # sequence: one child at a time
+                    state["children"].append(self._submit(context, owner, params, index))
+                    context.save_checkpoint(state)
+                if params.mode == "parallel":
+                    continue
+                status = self._see_through(context, uuid.UUID(state["children"][index]))
+                context.progress(index + 1, total, unit="operations")
+                if status != Status.SUCCEEDED:
+                    raise RuntimeError(f"operation {index} ({state['children'][index]}) {status}")
+            if params.mode == "parallel":
+                statuses = [self._see_through(context, uuid.UUID(c)) for c in state["children"]]
+                context.progress(total, total, unit="operations")
+                failed = [i for i, status in enumerate(statuses) if status != Status.SUCCEEDED]
+                if failed:
+                    raise RuntimeError(f"operations {failed} did not succeed")
+        return {"children": self._summary(context, state["children"])}
+
+    def _owner(self, context: JobContext) -> Principal:
+        with context.database.unit_of_work() as session:
+            job = session.get(Job, context.job_id)
+            assert job is not None
+            owner_id = job.owner_id
+        return Principal(
+            user_id=owner_id, is_admin=False, scopes=scopes_for_role(False), kind="user"
+        )
+
+    def _submit(
+        self, context: JobContext, owner: Principal, params: BatchParams, index: int
+    ) -> str:
+        operation = params.operations[index]
+        with context.database.unit_of_work(write=True) as session:
+            if isinstance(operation, TrainOperation):
+                child = generators.train(
+                    session, audit.SYSTEM, owner, context.settings, operation.generator_id
+                )
+            else:
+                assert isinstance(operation, GenerateOperation)
+                request = SyntheticDatasetCreate.model_validate(
+                    operation.model_dump(exclude={"type"})
+                )
+                child = synthetic_datasets.create(
+                    session, audit.SYSTEM, owner, context.settings, request
+                )
+            child_id = str(child.id)
+        context.log(f"operation {index} ({operation.type}) is job {child_id}")
+        return child_id
+
+    def _see_through(self, context: JobContext, child_id: uuid.UUID) -> str:
+        """Run the child here if no worker has taken it, else wait for it to end."""
+        settings = context.app_settings
+        if settings is not None:
+            attempt = claim(
+                context.database, child_id, f"batch:{context.job_id}", settings.jobs.lease_seconds
+            )
+            if attempt is not None:
+                execute(
+                    context.database, context.storage, settings, child_id, attempt, context.shutdown
+                )
+        while True:
+            with context.database.unit_of_work() as session:
+                child = session.get(Job, child_id)
+                status = child.status if child is not None else Status.FAILED
+            if status in TERMINAL:
+                return str(status)
+            context.check()
+            time.sleep(POLL_SECONDS)
+
+    def _summary(self, context: JobContext, children: list[str]) -> list[dict[str, Any]]:
+        with context.database.unit_of_work() as session:
+            found = [session.get(Job, uuid.UUID(child)) for child in children]
+            return [
+                {
+                    "job_id": str(job.id),
+                    "kind": job.kind,
+                    "status": job.status,
+                    "target_id": str(job.target_id) if job.target_id else None,
+                }
+                for job in found
+                if job is not None
+            ]
+
+    def cleanup(self, context: JobContext) -> None:
+        state = context.load_checkpoint() or {"children": []}
+        super().cleanup(context)
+        owner = self._owner(context)
+        for child in state["children"]:
+            try:
+                with context.database.unit_of_work(write=True) as session:
+                    jobs.act(session, audit.SYSTEM, owner, uuid.UUID(child), Action.CANCEL)
+            except InvalidState:
+                continue  # it has ended already
