@@ -91,6 +91,9 @@ class DatasetSettings(BaseModel):
     max_upload_bytes: int = Field(
         default=100 * 1024 * 1024, ge=1024, description="largest dataset upload (after gzip)"
     )
+    ingest_job_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=0, description="larger uploads are parsed by a job"
+    )
     max_columns: int = Field(default=1000, ge=1, le=100_000)
     max_rows: int = Field(default=50_000_000, ge=1)
     preview_max_rows: int = Field(default=1000, ge=1, le=100_000)

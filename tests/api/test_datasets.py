@@ -199,3 +199,38 @@ def test_the_synthesizer_catalogue(client: TestClient, migrated_database: Databa
     assert "epochs" in names["ctgan"]["params_schema"]["properties"]
     assert client.get("/v1/synthesizers/tvae", headers=user.headers).json()["modality"] == "tabular"
     assert client.get("/v1/synthesizers/nope", headers=user.headers).status_code == 404
+
+
+def test_large_uploads_are_ingested_by_a_job(
+    migrated_database: Database, settings: Settings
+) -> None:
+    from synthfoundry.api import create_app
+    from tests.support.jobs import wait_job
+
+    datasets = settings.datasets.model_copy(update={"ingest_job_bytes": 1024})
+    with TestClient(create_app(settings.model_copy(update={"datasets": datasets}))) as client:
+        owner = signed_in(client, migrated_database, "owner@example.com")
+        big = b"a,b\n" + b"".join(f"{i},{i % 7}\n".encode() for i in range(2000))
+
+        accepted = upload(client, owner, big)
+
+        assert accepted["status"] == 201
+        dataset = accepted["body"]
+        assert dataset["status"] == "ingesting" and dataset["ingest_job_id"]
+        url = f"/v1/datasets/{dataset['id']}"
+        assert client.get(f"{url}/preview", headers=owner.headers).status_code == 409
+        job = wait_job(client, owner, dataset["ingest_job_id"])
+        assert job["status"] == "succeeded", job
+        ready = client.get(url, headers=owner.headers).json()
+        assert (ready["status"], ready["rows"], ready["columns"]) == ("ready", 2000, 2)
+        assert client.get(f"{url}/preview?limit=1", headers=owner.headers).json()["rows"] == [
+            {"a": 0, "b": 0}
+        ]
+
+        broken = upload(client, owner, b"a,b\n" + b"1,2\n" * 400 + b"1,2,3\n")
+        assert broken["status"] == 201  # the head looks fine; the job finds the broken row
+        failed_job = wait_job(client, owner, broken["body"]["ingest_job_id"])
+        assert failed_job["status"] == "failed"
+        failed = client.get(f"/v1/datasets/{broken['body']['id']}", headers=owner.headers).json()
+        assert failed["status"] == "failed" and "row 402" in failed["error"]
+        assert not [p for p in stored_files(settings) if broken["body"]["id"] in str(p)]

@@ -73,8 +73,16 @@ class Ingested:
     delimiter: str | None = None
 
 
-def ingest(path: Path, filename: str | None, limits: Limits) -> Ingested:
-    """Parse the file at ``path`` (named ``filename`` by its uploader) into a table."""
+@dataclass(frozen=True)
+class Sniffed:
+    file_format: FileFormat
+    compressed: bool
+    delimiter: str | None = None
+
+
+def sniff(path: Path, filename: str | None, limits: Limits) -> Sniffed:
+    """What the file is, from its first bytes; refuses at once what its head already shows to be
+    wrong (empty, binary, a misleading name, a bad or too wide header)."""
     with open(path, "rb") as raw:
         magic = raw.read(2)
     compressed = magic == GZIP_MAGIC
@@ -84,16 +92,12 @@ def ingest(path: Path, filename: str | None, limits: Limits) -> Ingested:
         raise InvalidInput("the file is empty", field="file")
     detected = _detect(head)
     _check_extension(filename, detected, compressed)
-    if detected == FileFormat.PARQUET:
-        if compressed:
-            raise UnsupportedMediaType(
-                "gzip-compressed Parquet is not supported: Parquet compresses itself"
-            )
-        table = _read_parquet(path, limits)
-        return Ingested(_checked(table, limits), detected, compressed)
-    if detected in (FileFormat.JSON, FileFormat.JSONL):
-        table = _read_json(path, compressed, detected)
-        return Ingested(_checked(table, limits), detected, compressed)
+    if detected == FileFormat.PARQUET and compressed:
+        raise UnsupportedMediaType(
+            "gzip-compressed Parquet is not supported: Parquet compresses itself"
+        )
+    if detected not in (FileFormat.CSV, FileFormat.TSV):
+        return Sniffed(detected, compressed)
     delimiter = _delimiter(head)
     header = _header(head, delimiter)
     if len(header) > limits.max_columns:
@@ -102,9 +106,26 @@ def ingest(path: Path, filename: str | None, limits: Limits) -> Ingested:
             field="file",
         )
     _check_names(header)
-    table = _read_text(path, compressed, delimiter)
     kind = FileFormat.TSV if delimiter == "\t" else FileFormat.CSV
-    return Ingested(_checked(table, limits), kind, compressed, delimiter)
+    return Sniffed(kind, compressed, delimiter)
+
+
+def ingest(path: Path, filename: str | None, limits: Limits) -> Ingested:
+    """Parse the file at ``path`` (named ``filename`` by its uploader) into a table."""
+    return parse(path, sniff(path, filename, limits), limits)
+
+
+def parse(path: Path, sniffed: Sniffed, limits: Limits) -> Ingested:
+    if sniffed.file_format == FileFormat.PARQUET:
+        table = _read_parquet(path, limits)
+    elif sniffed.file_format in (FileFormat.JSON, FileFormat.JSONL):
+        table = _read_json(path, sniffed.compressed, sniffed.file_format)
+    else:
+        assert sniffed.delimiter is not None
+        table = _read_text(path, sniffed.compressed, sniffed.delimiter)
+    return Ingested(
+        _checked(table, limits), sniffed.file_format, sniffed.compressed, sniffed.delimiter
+    )
 
 
 @contextmanager

@@ -28,3 +28,6 @@ class Dataset(RecordBase):
     storage_key: Mapped[str] = mapped_column(String(512))
     column_metadata: Mapped[dict[str, Any]] = mapped_column(JSON)
     column_overrides: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    ingest_job_id: Mapped[uuid.UUID | None] = mapped_column(default=None)

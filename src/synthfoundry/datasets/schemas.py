@@ -28,6 +28,9 @@ class DatasetRead(BaseModel):
     columns: int
     column_overrides: dict[str, ColumnKind]
     column_schema: list[ColumnRead] = Field(description="each column's kind after overrides")
+    status: Literal["ready", "ingesting", "failed"]
+    error: str | None = Field(default=None, description="why ingesting failed")
+    ingest_job_id: uuid.UUID | None = Field(default=None, description="for large uploads")
     created_at: datetime
     updated_at: datetime
 

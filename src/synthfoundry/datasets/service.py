@@ -22,20 +22,22 @@ from synthfoundry import audit
 from synthfoundry.accounts.ownership import get_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.audit.service import AuditContext
-from synthfoundry.config import DatasetSettings
-from synthfoundry.datasets.ingest import Limits, ingest
+from synthfoundry.config import DatasetSettings, JobsSettings
+from synthfoundry.datasets.ingest import Ingested, Limits, parse, sniff
 from synthfoundry.datasets.models import Dataset
 from synthfoundry.datasets.schemas import ColumnRead, DatasetRead, DatasetUpdate, DownloadFormat
 from synthfoundry.db.engine import after_commit
 from synthfoundry.db.pagination import Page, paginate
 from synthfoundry.errors import InvalidInput, InvalidState, PayloadTooLarge
 from synthfoundry.exports import neutralise_formula
+from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.states import ACTIVE
 from synthfoundry.storage import BlobStore
 from synthfoundry.tabular.metadata import Metadata
 
 COPY_CHUNK = 1024 * 1024
+INGEST_KIND = "datasets.ingest"
 EXPORT_BATCH_ROWS = 50_000
 
 
@@ -60,46 +62,85 @@ def create(
     upload: IO[bytes],
     file_name: str | None,
     settings: DatasetSettings,
+    jobs_settings: JobsSettings,
     name: str | None = None,
     description: str = "",
 ) -> Dataset:
-    with tempfile.TemporaryDirectory(prefix="synthfoundry-upload-") as directory:
-        path = receive(upload, Path(directory), settings.max_upload_bytes)
-        size = path.stat().st_size
-        ingested = ingest(path, file_name, Limits(settings.max_columns, settings.max_rows))
-    metadata = Metadata.detect(ingested.table.to_pandas())
+    """Store an upload as a dataset. Small files are parsed now (a malformed one answers 4xx
+    and leaves nothing); larger ones are checked by their first bytes, kept as uploaded and
+    parsed by a ``datasets.ingest`` job, the dataset ``ingesting`` until then."""
+    limits = Limits(settings.max_columns, settings.max_rows)
     dataset = Dataset(
         owner_id=principal.user_id,
         name=(name or _display_name(file_name) or "dataset")[:200],
         description=description,
         file_name=_display_name(file_name),
-        source_format=ingested.file_format.value,
-        compressed=ingested.compressed,
-        size_bytes=size,
-        rows=ingested.table.num_rows,
-        columns=ingested.table.num_columns,
         storage_key="",
-        column_metadata=metadata.model_dump(mode="json"),
         column_overrides={},
     )
-    session.add(dataset)
-    session.flush()  # assigns the id the storage key is made of
-    dataset.storage_key = f"datasets/{dataset.owner_id}/{dataset.id}/data.parquet"
-    with storage.open_write(dataset.storage_key) as target:
-        pq.write_table(ingested.table, target)
+    with tempfile.TemporaryDirectory(prefix="synthfoundry-upload-") as directory:
+        path = receive(upload, Path(directory), settings.max_upload_bytes)
+        dataset.size_bytes = path.stat().st_size
+        sniffed = sniff(path, file_name, limits)
+        dataset.source_format = sniffed.file_format.value
+        dataset.compressed = sniffed.compressed
+        later = dataset.size_bytes > settings.ingest_job_bytes
+        ingested = None if later else parse(path, sniffed, limits)
+        if ingested is not None:
+            fill(dataset, ingested)
+        else:
+            dataset.status, dataset.rows, dataset.columns = "ingesting", 0, 0
+            dataset.column_metadata = {"columns": []}
+        session.add(dataset)
+        session.flush()  # assigns the id the storage keys are made of
+        folder = f"datasets/{dataset.owner_id}/{dataset.id}/"
+        dataset.storage_key = folder + "data.parquet"
+        if ingested is None:
+            with open(path, "rb") as source:
+                storage.put(folder + "upload", source)
     try:
+        if ingested is not None:
+            with storage.open_write(dataset.storage_key) as target:
+                pq.write_table(ingested.table, target)
+        else:
+            job = jobs.create(
+                session,
+                context,
+                principal,
+                jobs_settings,
+                INGEST_KIND,
+                {"dataset_id": str(dataset.id), "file_name": file_name},
+                target_type="dataset",
+                target_id=dataset.id,
+            )
+            dataset.ingest_job_id = job.id
         audit.record(
             session,
             context,
             "dataset.create",
             target_type="dataset",
             target_id=dataset.id,
-            details={"rows": dataset.rows, "columns": dataset.columns, "bytes": size},
+            details={"rows": dataset.rows, "columns": dataset.columns, "bytes": dataset.size_bytes},
         )
         session.flush()
     except BaseException:
-        storage.delete(dataset.storage_key)
+        storage.delete_prefix(folder)
         raise
+    return dataset
+
+
+def fill(dataset: Dataset, ingested: Ingested) -> None:
+    """Shape and column kinds of a parsed upload."""
+    dataset.rows = ingested.table.num_rows
+    dataset.columns = ingested.table.num_columns
+    dataset.column_metadata = Metadata.detect(ingested.table.to_pandas()).model_dump(mode="json")
+    dataset.status = "ready"
+
+
+def require_ready(dataset: Dataset) -> Dataset:
+    if dataset.status != "ready":
+        detail = f": {dataset.error}" if dataset.error else ""
+        raise InvalidState(f"dataset {dataset.id} is {dataset.status}{detail}")
     return dataset
 
 
@@ -126,6 +167,9 @@ def to_read(dataset: Dataset) -> DatasetRead:
         column_schema=[
             ColumnRead(name=c.name, kind=c.kind, nullable=c.nullable) for c in metadata.columns
         ],
+        status=dataset.status,
+        error=dataset.error,
+        ingest_job_id=dataset.ingest_job_id,
         created_at=dataset.created_at,
         updated_at=dataset.updated_at,
     )
@@ -199,11 +243,13 @@ def delete(
 
 
 def read_table(storage: BlobStore, dataset: Dataset) -> pa.Table:
+    require_ready(dataset)
     with storage.open_read(dataset.storage_key) as source:
         return pq.read_table(source)
 
 
 def preview(storage: BlobStore, dataset: Dataset, limit: int) -> dict[str, Any]:
+    require_ready(dataset)
     with storage.open_read(dataset.storage_key) as source:
         parquet = pq.ParquetFile(source)
         batches = parquet.iter_batches(batch_size=limit)
@@ -214,6 +260,7 @@ def preview(storage: BlobStore, dataset: Dataset, limit: int) -> dict[str, Any]:
 
 
 def export(storage: BlobStore, dataset: Dataset, file_format: DownloadFormat) -> Iterator[bytes]:
+    require_ready(dataset)
     return export_table(storage, dataset.storage_key, dataset.name, file_format)
 
 

@@ -38,7 +38,7 @@ OPTIMIZE_KIND = "generators.optimize"
 def create(
     session: Session, context: AuditContext, principal: Principal, request: GeneratorCreate
 ) -> Generator:
-    dataset = datasets.get_owned(session, principal, request.dataset_id)
+    dataset = datasets.require_ready(datasets.get_owned(session, principal, request.dataset_id))
     name = request.synthesizer or DEFAULT_SYNTHESIZER
     cls = synthesizer_class(name)
     if cls.modality != Modality.TABULAR:

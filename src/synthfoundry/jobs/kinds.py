@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 KIND_MODULES = (
     "synthfoundry.jobs.diagnostics",
+    "synthfoundry.datasets.ingestion",
     "synthfoundry.generators.training",
     "synthfoundry.generators.optimize",
     "synthfoundry.synthetic.generation",

@@ -23,7 +23,7 @@ class SyntheticDataset(RecordBase):
     name: Mapped[str] = mapped_column(String(200))
     size: Mapped[int] = mapped_column(BigInteger)
     seed: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    conditions: Mapped[Any] = mapped_column(JSON, default=None)
+    conditions: Mapped[Any] = mapped_column(JSON, nullable=True, default=None)
     rebalance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     file_format: Mapped[str] = mapped_column(String(16), default="csv")
     with_report: Mapped[bool] = mapped_column(default=False)

@@ -49,7 +49,8 @@ def upload_dataset(
     name: Annotated[str | None, Form(max_length=200)] = None,
     description: Annotated[str, Form(max_length=10_000)] = "",
 ) -> DatasetRead:
-    """Upload a table. The format is read from the content; the file is stored as Parquet."""
+    """Upload a table. The format is read from the content; the file is stored as Parquet.
+    Large files are parsed by a job: the dataset answers `ingesting` until it is `ready`."""
     dataset = service.create(
         session,
         audit_context(request),
@@ -58,6 +59,7 @@ def upload_dataset(
         file.file,
         file.filename,
         settings.datasets,
+        settings.jobs,
         name=name,
         description=description,
     )
