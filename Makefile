@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # package about each. The filter drops those lines only; pipefail keeps pip's exit status.
 QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api
 
 # torch goes in first, as the CPU build: resolved as a dependency, pip would fetch CUDA packages.
 TORCH ?= torch==2.13.0
@@ -72,3 +72,9 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+bench-tabular: install-dev
+	$(BIN)/python -m benchmarks.tabular
+
+bench-api: install-dev system-packages
+	$(BIN)/python -m benchmarks.api
