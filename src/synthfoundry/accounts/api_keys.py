@@ -2,19 +2,18 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
 from synthfoundry.accounts.models import ApiKey
-from synthfoundry.accounts.ownership import get_visible
+from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.schemas import ApiKeyCreate
 from synthfoundry.accounts.scopes import unknown_scopes
 from synthfoundry.accounts.secrets import api_key_hash, new_api_key
 from synthfoundry.audit.service import AuditContext
 from synthfoundry.db import utcnow
-from synthfoundry.db.pagination import Page, paginate
+from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidInput, InvalidState, PermissionDenied
 
 
@@ -57,10 +56,9 @@ def create(
 def list_page(
     session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
 ) -> Page[ApiKey]:
-    statement = select(ApiKey)
-    if not principal.lists_everyone(all_owners):
-        statement = statement.where(ApiKey.owner_id == principal.user_id)
-    return paginate(session, statement, ApiKey.id, limit=limit, cursor=cursor)
+    return list_visible(
+        session, ApiKey, principal, all_owners=all_owners, limit=limit, cursor=cursor
+    )
 
 
 def get_owned(session: Session, principal: Principal, key_id: uuid.UUID) -> ApiKey:

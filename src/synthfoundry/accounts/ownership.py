@@ -4,11 +4,13 @@ so that ids disclose nothing."""
 from __future__ import annotations
 
 import uuid
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from synthfoundry.accounts.principal import Principal
+from synthfoundry.db.pagination import Page, paginate
 from synthfoundry.errors import NotFound
 
 
@@ -27,3 +29,20 @@ def get_visible(
     if found is None or not principal.can_see(found.owner_id):
         raise NotFound(f"no {what} {object_id}")
     return found
+
+
+def list_visible(
+    session: Session,
+    model: type[OwnedT],
+    principal: Principal,
+    *,
+    all_owners: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page[OwnedT]:
+    """The caller's objects, newest first (every owner's for an admin who asks)."""
+    statement = select(model)
+    if not principal.lists_everyone(all_owners):
+        statement = statement.where(model.owner_id == principal.user_id)  # type: ignore[arg-type]
+    identifier: InstrumentedAttribute[Any] = model.id  # type: ignore[attr-defined]
+    return paginate(session, statement, identifier, limit=limit, cursor=cursor)

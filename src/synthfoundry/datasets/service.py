@@ -15,11 +15,10 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
-from synthfoundry.accounts.ownership import get_visible
+from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.audit.service import AuditContext
 from synthfoundry.config import DatasetSettings, JobsSettings
@@ -27,12 +26,10 @@ from synthfoundry.datasets.ingest import Ingested, Limits, parse, sniff
 from synthfoundry.datasets.models import Dataset
 from synthfoundry.datasets.schemas import ColumnRead, DatasetRead, DatasetUpdate, DownloadFormat
 from synthfoundry.db.engine import after_commit
-from synthfoundry.db.pagination import Page, paginate
+from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidInput, InvalidState, PayloadTooLarge
 from synthfoundry.exports import neutralise_formula
 from synthfoundry.jobs import service as jobs
-from synthfoundry.jobs.models import Job
-from synthfoundry.jobs.states import ACTIVE
 from synthfoundry.storage import BlobStore
 from synthfoundry.tabular.metadata import Metadata
 
@@ -178,10 +175,9 @@ def to_read(dataset: Dataset) -> DatasetRead:
 def list_page(
     session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
 ) -> Page[Dataset]:
-    statement = select(Dataset)
-    if not principal.lists_everyone(all_owners):
-        statement = statement.where(Dataset.owner_id == principal.user_id)
-    return paginate(session, statement, Dataset.id, limit=limit, cursor=cursor)
+    return list_visible(
+        session, Dataset, principal, all_owners=all_owners, limit=limit, cursor=cursor
+    )
 
 
 def get_owned(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dataset:
@@ -226,10 +222,7 @@ def delete(
     dataset_id: uuid.UUID,
 ) -> None:
     dataset = get_owned(session, principal, dataset_id)
-    busy = session.scalar(
-        select(Job.id).where(Job.target_id == dataset.id, Job.status.in_(ACTIVE)).limit(1)
-    )
-    if busy is not None:
+    if (busy := jobs.active_job_for(session, dataset.id)) is not None:
         raise InvalidState(f"dataset {dataset.id} is in use by job {busy}; wait or cancel it")
     key = dataset.storage_key
     session.delete(dataset)

@@ -12,12 +12,12 @@ import optuna
 import pandas as pd
 
 from synthfoundry.datasets import service as datasets
-from synthfoundry.datasets.models import Dataset
 from synthfoundry.evaluation import evaluate
 from synthfoundry.generators.models import Generator
 from synthfoundry.generators.schemas import Metric, OptimizeRequest
 from synthfoundry.generators.search import SEARCH_SPACES
 from synthfoundry.generators.service import OPTIMIZE_KIND
+from synthfoundry.generators.training import load_generator
 from synthfoundry.jobs.context import JobContext
 from synthfoundry.jobs.kinds import JobKind, register
 from synthfoundry.synthesizers.registry import synthesizer_class
@@ -49,7 +49,7 @@ class OptimizeGenerator(JobKind):
         params = context.params
         assert isinstance(params, OptimizeParams)
         with context.stage("load"):
-            generator, dataset = self._rows(context, params.generator_id)
+            generator, dataset = load_generator(context, params.generator_id)
             frame = datasets.read_table(context.storage, dataset).to_pandas()
             if len(frame) > params.max_rows:
                 frame = frame.sample(params.max_rows, random_state=params.seed)
@@ -125,14 +125,3 @@ class OptimizeGenerator(JobKind):
         synthetic = synthesizer.sample(len(train), seed=params.seed)
         report = evaluate(train, synthetic, metadata, validation, params.target)
         return score(report, params.metric)
-
-    def _rows(self, context: JobContext, generator_id: uuid.UUID) -> tuple[Generator, Dataset]:
-        with context.database.unit_of_work() as session:
-            generator = session.get(Generator, generator_id)
-            if generator is None or generator.dataset_id is None:
-                raise RuntimeError(f"generator {generator_id} or its dataset no longer exists")
-            dataset = session.get(Dataset, generator.dataset_id)
-            if dataset is None:
-                raise RuntimeError(f"dataset {generator.dataset_id} no longer exists")
-            session.expunge_all()
-        return generator, dataset

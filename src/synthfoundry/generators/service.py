@@ -6,17 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
-from synthfoundry.accounts.ownership import get_visible
+from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.audit.service import AuditContext
 from synthfoundry.config import JobsSettings
 from synthfoundry.datasets import service as datasets
 from synthfoundry.db.engine import after_commit
-from synthfoundry.db.pagination import Page, paginate
+from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidInput, InvalidState
 from synthfoundry.generators import artifacts
 from synthfoundry.generators.models import Generator
@@ -24,7 +23,6 @@ from synthfoundry.generators.schemas import GeneratorCreate, OptimizeRequest, Pr
 from synthfoundry.generators.search import SEARCH_SPACES
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
-from synthfoundry.jobs.states import ACTIVE
 from synthfoundry.storage import BlobStore
 from synthfoundry.synthesizers.base import Modality
 from synthfoundry.synthesizers.registry import DEFAULT_SYNTHESIZER, synthesizer_class
@@ -76,15 +74,8 @@ def get_owned(session: Session, principal: Principal, generator_id: uuid.UUID) -
 def list_page(
     session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
 ) -> Page[Generator]:
-    statement = select(Generator)
-    if not principal.lists_everyone(all_owners):
-        statement = statement.where(Generator.owner_id == principal.user_id)
-    return paginate(session, statement, Generator.id, limit=limit, cursor=cursor)
-
-
-def _busy_job(session: Session, target_id: uuid.UUID) -> uuid.UUID | None:
-    return session.scalar(
-        select(Job.id).where(Job.target_id == target_id, Job.status.in_(ACTIVE)).limit(1)
+    return list_visible(
+        session, Generator, principal, all_owners=all_owners, limit=limit, cursor=cursor
     )
 
 
@@ -98,7 +89,7 @@ def train(
     generator = get_owned(session, principal, generator_id)
     if generator.dataset_id is None:
         raise InvalidState(f"generator {generator.id} lost its dataset; create a new one")
-    if (busy := _busy_job(session, generator.id)) is not None:
+    if (busy := jobs.active_job_for(session, generator.id)) is not None:
         raise InvalidState(f"generator {generator.id} is being trained by job {busy}")
     job = jobs.create(
         session,
@@ -137,7 +128,7 @@ def optimize(
             raise InvalidInput(
                 f"metric {request.metric} needs a target column of the dataset", field="target"
             )
-    if (busy := _busy_job(session, generator.id)) is not None:
+    if (busy := jobs.active_job_for(session, generator.id)) is not None:
         raise InvalidState(f"generator {generator.id} is in use by job {busy}")
     return jobs.create(
         session,
@@ -159,7 +150,7 @@ def delete(
     generator_id: uuid.UUID,
 ) -> None:
     generator = get_owned(session, principal, generator_id)
-    if (busy := _busy_job(session, generator.id)) is not None:
+    if (busy := jobs.active_job_for(session, generator.id)) is not None:
         raise InvalidState(f"generator {generator.id} is in use by job {busy}; cancel it first")
     prefix = model_prefix(generator)
     session.delete(generator)

@@ -31,6 +31,19 @@ class TrainParams(BaseModel):
     generator_id: uuid.UUID
 
 
+def load_generator(context: JobContext, generator_id: uuid.UUID) -> tuple[Generator, Dataset]:
+    """A generator and its dataset, detached from the session, or an error if either is gone."""
+    with context.database.unit_of_work() as session:
+        generator = session.get(Generator, generator_id)
+        if generator is None or generator.dataset_id is None:
+            raise RuntimeError(f"generator {generator_id} or its dataset no longer exists")
+        dataset = session.get(Dataset, generator.dataset_id)
+        if dataset is None:
+            raise RuntimeError(f"dataset {generator.dataset_id} no longer exists")
+        session.expunge_all()
+    return generator, dataset
+
+
 @register
 class TrainGenerator(JobKind):
     name = TRAIN_KIND
@@ -41,7 +54,7 @@ class TrainGenerator(JobKind):
         params = context.params
         assert isinstance(params, TrainParams)
         with context.stage("load"):
-            generator, dataset = self._rows(context, params.generator_id)
+            generator, dataset = load_generator(context, params.generator_id)
             frame = datasets.read_table(context.storage, dataset).to_pandas()
             context.log(f"{len(frame)} rows, {frame.shape[1]} columns")
         with context.stage("analyse"):
@@ -82,17 +95,6 @@ class TrainGenerator(JobKind):
                 row.trained_rows, row.trained_at = len(frame), utcnow()
         context.storage.delete_prefix(checkpoints)
         return {"generator_id": str(generator.id), **summary}
-
-    def _rows(self, context: JobContext, generator_id: uuid.UUID) -> tuple[Generator, Dataset]:
-        with context.database.unit_of_work() as session:
-            generator = session.get(Generator, generator_id)
-            if generator is None or generator.dataset_id is None:
-                raise RuntimeError(f"generator {generator_id} or its dataset no longer exists")
-            dataset = session.get(Dataset, generator.dataset_id)
-            if dataset is None:
-                raise RuntimeError(f"dataset {generator.dataset_id} no longer exists")
-            session.expunge_all()
-        return generator, dataset
 
     def _fit(
         self,

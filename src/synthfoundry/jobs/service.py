@@ -140,3 +140,10 @@ def events_after(
     if event_type is not None:
         statement = statement.where(JobEvent.type == event_type)
     return list(session.scalars(statement.order_by(JobEvent.seq).limit(limit)))
+
+
+def active_job_for(session: Session, target_id: uuid.UUID) -> uuid.UUID | None:
+    """An unfinished job working on ``target_id``, if any (such objects are not deleted)."""
+    return session.scalar(
+        select(Job.id).where(Job.target_id == target_id, Job.status.in_(ACTIVE)).limit(1)
+    )

@@ -6,17 +6,16 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
-from synthfoundry.accounts.ownership import get_visible
+from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.audit.service import AuditContext
 from synthfoundry.config import JobsSettings
 from synthfoundry.datasets import service as datasets
 from synthfoundry.db.engine import after_commit
-from synthfoundry.db.pagination import Page, paginate
+from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidInput, InvalidState
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
@@ -77,10 +76,9 @@ def get_owned(session: Session, principal: Principal, report_id: uuid.UUID) -> R
 def list_page(
     session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
 ) -> Page[Report]:
-    statement = select(Report)
-    if not principal.lists_everyone(all_owners):
-        statement = statement.where(Report.owner_id == principal.user_id)
-    return paginate(session, statement, Report.id, limit=limit, cursor=cursor)
+    return list_visible(
+        session, Report, principal, all_owners=all_owners, limit=limit, cursor=cursor
+    )
 
 
 def file_key(report: Report, file_format: str) -> str:

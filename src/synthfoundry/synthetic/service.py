@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
-from synthfoundry.accounts.ownership import get_visible
+from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.audit.service import AuditContext
 from synthfoundry.config import JobsSettings
 from synthfoundry.db.engine import after_commit
-from synthfoundry.db.pagination import Page, paginate
+from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidState
 from synthfoundry.generators import service as generators
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
-from synthfoundry.jobs.states import ACTIVE
 from synthfoundry.storage import BlobStore
 from synthfoundry.synthetic.models import SyntheticDataset
 from synthfoundry.synthetic.schemas import SyntheticDatasetCreate
@@ -82,10 +80,9 @@ def get_owned(session: Session, principal: Principal, synthetic_id: uuid.UUID) -
 def list_page(
     session: Session, principal: Principal, *, all_owners: bool, limit: int, cursor: str | None
 ) -> Page[SyntheticDataset]:
-    statement = select(SyntheticDataset)
-    if not principal.lists_everyone(all_owners):
-        statement = statement.where(SyntheticDataset.owner_id == principal.user_id)
-    return paginate(session, statement, SyntheticDataset.id, limit=limit, cursor=cursor)
+    return list_visible(
+        session, SyntheticDataset, principal, all_owners=all_owners, limit=limit, cursor=cursor
+    )
 
 
 def require_ready(synthetic: SyntheticDataset) -> str:
@@ -102,10 +99,7 @@ def delete(
     synthetic_id: uuid.UUID,
 ) -> None:
     synthetic = get_owned(session, principal, synthetic_id)
-    busy = session.scalar(
-        select(Job.id).where(Job.target_id == synthetic.id, Job.status.in_(ACTIVE)).limit(1)
-    )
-    if busy is not None:
+    if (busy := jobs.active_job_for(session, synthetic.id)) is not None:
         raise InvalidState(f"synthetic dataset {synthetic.id} is being made by job {busy}")
     key = synthetic.storage_key
     session.delete(synthetic)
