@@ -44,7 +44,7 @@ class DonorTree:
         model.fit(features, values)
         tree = model.tree_
         leaves = model.apply(features)
-        order = np.argsort(leaves, kind="stable")
+        order = np.lexsort((values, leaves))  # by leaf, and by value within a leaf
         count = np.bincount(leaves, minlength=tree.node_count)
         start = np.concatenate([[0], np.cumsum(count)[:-1]])
         return cls(
@@ -68,7 +68,7 @@ class DonorTree:
             missing_left=np.array([False]),
             start=np.array([0], np.int64),
             count=np.array([len(values)], np.int64),
-            donors=np.sort(values),
+            donors=np.sort(values),  # one leaf: value order
         )
 
     def apply(self, features: np.ndarray) -> np.ndarray:
@@ -91,6 +91,19 @@ class DonorTree:
         counts = self.count[leaves]
         picks = np.minimum((rng.random(len(leaves)) * counts).astype(np.int64), counts - 1)
         return np.asarray(self.donors[self.start[leaves] + picks])
+
+    def draw_between(self, leaves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A value between two neighbouring donors of each row's leaf (in value order), so
+        that numbers follow the leaf's distribution without repeating a training value; a
+        value held by many donors (a spike) is kept as it is."""
+        counts = self.count[leaves]
+        gaps = np.maximum(counts - 1, 1)
+        positions = rng.random(len(leaves)) * gaps
+        lower = np.minimum(positions.astype(np.int64), counts - 1)
+        upper = np.minimum(lower + 1, counts - 1)
+        start = self.start[leaves]
+        low, high = self.donors[start + lower], self.donors[start + upper]
+        return np.asarray(low + (positions - lower) * (high - low))
 
     def matching_share(self, leaves: np.ndarray, matches: np.ndarray) -> np.ndarray:
         """For each row, the share of its leaf's donors that meet a condition (``matches`` is a

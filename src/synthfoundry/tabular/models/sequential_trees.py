@@ -37,7 +37,6 @@ from synthfoundry.tabular.trees import DonorTree
 
 Role = Literal["choice", "missing", "value"]
 SMOOTH_DISTINCT_SHARE = 0.2  # columns with at least this share of distinct values are smoothed
-SILVERMAN = 1.06
 CONDITION_POOL = 2000
 
 
@@ -65,7 +64,7 @@ class Step:
     column: str
     role: Role
     tree: DonorTree
-    bandwidth: np.ndarray | None = None  # per node, for smoothed value steps
+    smooth: bool = False  # draw between neighbouring donors rather than a donor itself
 
 
 @register
@@ -124,7 +123,8 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
                     self.steps_.append(Step(name, "missing", tree))
                 present = ~missing
                 tree = grow(features[present], values[present], discrete=False)
-                self.steps_.append(Step(name, "value", tree, self._bandwidth(tree, values)))
+                smooth = self.params.smoothing and _near_continuous(values[present])
+                self.steps_.append(Step(name, "value", tree, smooth))
             features = np.column_stack([features, values])
             progress("fit trees", done, len(self.order_), "columns")
 
@@ -136,20 +136,6 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
             name: len(np.unique(values[~np.isnan(values)])) for name, values in encoded.items()
         }
         return sorted(names, key=lambda name: distinct[name])
-
-    def _bandwidth(self, tree: DonorTree, values: np.ndarray) -> np.ndarray | None:
-        present = values[~np.isnan(values)]
-        if not self.params.smoothing or len(np.unique(present)) < SMOOTH_DISTINCT_SHARE * len(
-            present
-        ):
-            return None
-        donors = tree.donors
-        sums = np.concatenate([[0.0], np.cumsum(donors)])
-        squares = np.concatenate([[0.0], np.cumsum(donors**2)])
-        start, count = tree.start, np.maximum(tree.count, 1)
-        mean = (sums[start + tree.count] - sums[start]) / count
-        variance = np.maximum((squares[start + tree.count] - squares[start]) / count - mean**2, 0)
-        return np.asarray(SILVERMAN * np.sqrt(variance) * count ** (-0.2))
 
     # -- sample ----------------------------------------------------------------------------------
     def _sample(self, rows: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -187,15 +173,13 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
                 chosen = rng.choice(rows, rows, p=weights / total)
                 features, leaves, missing = features[chosen], leaves[chosen], missing[chosen]
                 values = step.tree.draw_matching(leaves, matches, rng)
+            elif step.smooth:
+                values = step.tree.draw_between(leaves, rng)
             else:
                 values = step.tree.draw(leaves, rng)
             if step.role == "missing":
                 missing = values.astype(bool)
                 continue
-            if step.bandwidth is not None:
-                values = values + rng.standard_normal(rows) * step.bandwidth[leaves]
-                if matches is not None and isinstance(wanted, tuple | list):
-                    values = np.clip(values, *wanted)
             if step.role == "value":
                 values = np.where(missing, np.nan, values)
                 missing = np.zeros(rows, dtype=bool)
@@ -247,9 +231,7 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
         steps = []
         for index, step in enumerate(self.steps_):
             arrays |= step.tree.arrays(f"step{index}")
-            if step.bandwidth is not None:
-                arrays[f"step{index}.bandwidth"] = step.bandwidth
-            steps.append({"column": step.column, "role": step.role})
+            steps.append({"column": step.column, "role": step.role, "smooth": step.smooth})
         state = {
             "order": self.order_,
             "steps": steps,
@@ -266,7 +248,7 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
                 step["column"],
                 step["role"],
                 DonorTree.restore(arrays, f"step{index}"),
-                arrays.get(f"step{index}.bandwidth"),
+                bool(step.get("smooth", False)),
             )
             for index, step in enumerate(state["steps"])
         ]
@@ -275,6 +257,10 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
             codec = ColumnCodec(self.metadata_.column(name), self.dtypes_[name])
             codec.restore(codec_state, arrays, f"codec.{name}")
             self.codecs_[name] = codec
+
+
+def _near_continuous(values: np.ndarray) -> bool:
+    return len(np.unique(values)) >= SMOOTH_DISTINCT_SHARE * len(values)
 
 
 def _plain(value: Any) -> Any:
