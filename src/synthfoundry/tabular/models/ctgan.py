@@ -18,7 +18,7 @@ from torch import nn
 
 from synthfoundry.synthesizers.registry import register
 from synthfoundry.tabular.conditions import ConditionSampler
-from synthfoundry.tabular.neural import NeuralParams, NeuralSynthesizer, activate, draw
+from synthfoundry.tabular.neural import NeuralParams, NeuralSynthesizer, SpanLayout, draw
 
 
 class CTGANParams(NeuralParams):
@@ -113,9 +113,14 @@ class CTGANSynthesizer(NeuralSynthesizer):
 
     def _prepare(self, data: torch.Tensor) -> None:
         self._training_conditions = ConditionSampler(data.cpu().numpy(), self.encoder_.discrete)
+        self._layout = SpanLayout(self.encoder_.spans, self.device)
+        # Where each position of a condition vector lies in the data's columns.
+        positions = [span.start + k for span in self.encoder_.discrete for k in range(span.width)]
+        self._condition_columns = torch.tensor(positions, dtype=torch.long, device=self.device)
 
     def _release(self) -> None:
-        self.__dict__.pop("_training_conditions", None)
+        for name in ("_training_conditions", "_layout", "_condition_columns"):
+            self.__dict__.pop(name, None)
 
     def _train_epoch(self, data: torch.Tensor, rng: np.random.Generator) -> dict[str, float]:
         sampler = self._training_conditions
@@ -156,7 +161,7 @@ class CTGANSynthesizer(NeuralSynthesizer):
         conditions = torch.from_numpy(vectors).to(self.device)
         noise = torch.randn(batch, self.params.embedding_dim, device=self.device)
         raw = self.generator_(torch.cat([noise, conditions], dim=1))
-        activated = activate(raw, self.encoder_.spans)
+        activated = self._layout.activate(raw)
         return raw, activated, conditions, columns, torch.from_numpy(real_rows).to(self.device)
 
     def _condition_loss(
@@ -166,19 +171,12 @@ class CTGANSynthesizer(NeuralSynthesizer):
         columns: np.ndarray,
         sampler: ConditionSampler,
     ) -> torch.Tensor:
-        """Cross-entropy pushing the generated category to the one the condition asked for."""
+        """Cross-entropy pushing the generated category to the one the condition asked for:
+        the log-probability of the asked category, read through the condition vector."""
         if not sampler.active:
             return torch.zeros((), device=self.device)
-        total = torch.zeros((), device=self.device)
-        for index, span in enumerate(sampler.spans):
-            picked = torch.from_numpy(np.flatnonzero(columns == index)).to(self.device)
-            if len(picked) == 0:
-                continue
-            logits = raw[picked, span.start : span.start + span.width]
-            offset = int(sampler.offsets[index])
-            wanted = conditions[picked, offset : offset + span.width].argmax(dim=1)
-            total = total + nn.functional.cross_entropy(logits, wanted, reduction="sum")
-        return total / len(columns)
+        log_probabilities = self._layout.log_softmax(raw)[:, self._condition_columns]
+        return -(log_probabilities * conditions).sum() / len(columns)
 
     def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         if self.params.gradient_penalty == 0:
