@@ -171,6 +171,34 @@ def test_a_dataset_in_use_by_a_job_cannot_be_deleted(
     assert "in use by job" in refused.json()["detail"]
 
 
+def test_a_dataset_whose_generator_is_training_cannot_be_deleted(
+    client: TestClient, migrated_database: Database
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    dataset = upload(client, owner, CSV)["body"]
+    generator = client.post(
+        "/v1/generators", json={"dataset_id": dataset["id"]}, headers=owner.headers
+    ).json()
+    principal = Principal(
+        user_id=owner.id, is_admin=False, scopes=scopes_for_role(False), kind="user"
+    )
+    with migrated_database.unit_of_work(write=True) as session:
+        job_service.create(
+            session,
+            audit.SYSTEM,
+            principal,
+            JobsSettings(concurrency=0),
+            "system.steps",
+            {"steps": 1},
+            target_type="generator",
+            target_id=uuid.UUID(generator["id"]),
+        )
+
+    refused = client.delete(f"/v1/datasets/{dataset['id']}", headers=owner.headers)
+
+    assert refused.status_code == 409
+
+
 def test_scopes_and_owners_are_enforced(client: TestClient, migrated_database: Database) -> None:
     owner = signed_in(client, migrated_database, "owner@example.com")
     other = signed_in(client, migrated_database, "other@example.com")

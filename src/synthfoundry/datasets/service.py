@@ -15,6 +15,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
@@ -29,6 +30,7 @@ from synthfoundry.db.engine import after_commit
 from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidInput, InvalidState, PayloadTooLarge
 from synthfoundry.exports import neutralise_formula
+from synthfoundry.generators.models import Generator
 from synthfoundry.jobs import service as jobs
 from synthfoundry.storage import BlobStore
 from synthfoundry.tabular.metadata import Metadata
@@ -222,8 +224,11 @@ def delete(
     dataset_id: uuid.UUID,
 ) -> None:
     dataset = get_owned(session, principal, dataset_id)
-    if (busy := jobs.active_job_for(session, dataset.id)) is not None:
-        raise InvalidState(f"dataset {dataset.id} is in use by job {busy}; wait or cancel it")
+    # Jobs on the dataset itself, or on generators trained from it.
+    generator_ids = session.scalars(select(Generator.id).where(Generator.dataset_id == dataset.id))
+    for target in (dataset.id, *generator_ids):
+        if (busy := jobs.active_job_for(session, target)) is not None:
+            raise InvalidState(f"dataset {dataset.id} is in use by job {busy}; wait or cancel it")
     key = dataset.storage_key
     session.delete(dataset)
     audit.record(session, context, "dataset.delete", target_type="dataset", target_id=dataset_id)
