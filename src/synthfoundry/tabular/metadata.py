@@ -216,14 +216,15 @@ def as_booleans(values: pd.Series) -> pd.Series:
     """Booleans from bool, 0/1 or yes/no/true/false text; unparseable values become missing."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean")
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
     if pd.api.types.is_numeric_dtype(values):
-        return values.map(
-            lambda v: None if pd.isna(v) else bool(v) if v in (0, 1) else None
-        ).astype("boolean")
+        result[(values == 1).fillna(False).to_numpy(dtype=bool)] = True
+        result[(values == 0).fillna(False).to_numpy(dtype=bool)] = False
+        return result
     lowered = values.astype("string").str.strip().str.lower()
-    return lowered.map(
-        lambda v: None if pd.isna(v) else True if v in _TRUE else False if v in _FALSE else None
-    ).astype("boolean")
+    result[lowered.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = True
+    result[lowered.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = False
+    return result
 
 
 def _decimals(values: np.ndarray) -> int:
@@ -348,7 +349,7 @@ def _guess_kind(values: pd.Series, non_null: pd.Series) -> ColumnKind:
         return ColumnKind.INTEGER if np.all(np.mod(numbers, 1) == 0) else ColumnKind.FLOAT
     text = non_null.astype("string")
     distinct = text.nunique()
-    if distinct == 2 and as_booleans(text).notna().all():
+    if distinct == 2 and as_booleans(pd.Series(text.unique())).notna().all():
         return ColumnKind.BOOLEAN
     if _datetime_format(text) is not None:
         return ColumnKind.DATETIME
