@@ -31,6 +31,7 @@ BATCH = 1000
 # with higher ids. Each poll looks back this many ids and drops what it has already delivered.
 LOOKBACK_IDS = 500
 REMEMBERED_JOBS = 10_000
+STOP_SECONDS = 5.0
 
 
 class Bus(Protocol):
@@ -56,8 +57,11 @@ class MemoryBus:
     async def wait(self, seconds: float) -> None:
         if self._event is None:
             self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for loses a cancellation that
+        # arrives as the event is set, and the pump would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._event.wait()
         self._event.clear()
 
     async def close(self) -> None:
@@ -152,17 +156,20 @@ class EventPump:
         self._last_id = 0
         self._delivered: OrderedDict[uuid.UUID, int] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
+        self._stopping = False
         self._last_id = await asyncio.to_thread(self._newest_id)
         self._delivered.clear()
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # The flag ends the loop even if a cancellation is lost; never wait without end.
+            await asyncio.wait({self._task}, timeout=STOP_SECONDS)
         await self.bus.close()
 
     def subscribe(
@@ -206,7 +213,7 @@ class EventPump:
         return fresh
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 while events := await asyncio.to_thread(self._read_new):
                     self._dispatch(events)
