@@ -55,7 +55,8 @@ def _origin_allowed(websocket: WebSocket, state: AppState) -> bool:
 
 
 async def _receive_json(websocket: WebSocket, seconds: float | None = None) -> dict[str, Any]:
-    text = await asyncio.wait_for(websocket.receive_text(), seconds)
+    async with asyncio.timeout(seconds):  # not wait_for: it can lose a cancel on Python 3.11
+        text = await websocket.receive_text()
     if len(text) > MAX_CLIENT_MESSAGE_BYTES:
         raise _Closed(MESSAGE_TOO_BIG, "message too big")
     try:
@@ -124,7 +125,8 @@ async def _stream(
 ) -> None:
     while True:
         try:
-            event = await asyncio.wait_for(subscription.queue.get(), PING_INTERVAL_SECONDS)
+            async with asyncio.timeout(PING_INTERVAL_SECONDS):
+                event = await subscription.queue.get()
         except TimeoutError:
             await websocket.send_json({"type": "ping"})
             continue
