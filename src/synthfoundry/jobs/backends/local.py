@@ -158,7 +158,8 @@ class LocalDispatcher(Dispatcher):
         children = list(self._children.items())
         for _job_id, (child, _attempt) in children:
             if child.is_alive() and child.pid is not None:
-                os.kill(child.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):  # it may end in between
+                    os.kill(child.pid, signal.SIGTERM)
         for job_id, (child, attempt) in children:
             child.join(timeout)
             if child.is_alive():
