@@ -145,15 +145,12 @@ def test_too_large_an_upload_is_refused(
     assert stored_files(small) == []
 
 
-def test_a_dataset_in_use_by_a_job_cannot_be_deleted(
-    client: TestClient, migrated_database: Database
-) -> None:
-    owner = signed_in(client, migrated_database, "owner@example.com")
-    dataset = upload(client, owner, CSV)["body"]
+def queue_job_on(database: Database, owner: Account, target_type: str, target_id: str) -> None:
+    """A job working on the object, as far as the API can tell."""
     principal = Principal(
         user_id=owner.id, is_admin=False, scopes=scopes_for_role(False), kind="user"
     )
-    with migrated_database.unit_of_work(write=True) as session:
+    with database.unit_of_work(write=True) as session:
         job_service.create(
             session,
             audit.SYSTEM,
@@ -161,9 +158,17 @@ def test_a_dataset_in_use_by_a_job_cannot_be_deleted(
             JobsSettings(concurrency=0),
             "system.steps",
             {"steps": 1},
-            target_type="dataset",
-            target_id=uuid.UUID(dataset["id"]),
+            target_type=target_type,
+            target_id=uuid.UUID(target_id),
         )
+
+
+def test_a_dataset_in_use_by_a_job_cannot_be_deleted(
+    client: TestClient, migrated_database: Database
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    dataset = upload(client, owner, CSV)["body"]
+    queue_job_on(migrated_database, owner, "dataset", dataset["id"])
 
     refused = client.delete(f"/v1/datasets/{dataset['id']}", headers=owner.headers)
 
@@ -179,20 +184,7 @@ def test_a_dataset_whose_generator_is_training_cannot_be_deleted(
     generator = client.post(
         "/v1/generators", json={"dataset_id": dataset["id"]}, headers=owner.headers
     ).json()
-    principal = Principal(
-        user_id=owner.id, is_admin=False, scopes=scopes_for_role(False), kind="user"
-    )
-    with migrated_database.unit_of_work(write=True) as session:
-        job_service.create(
-            session,
-            audit.SYSTEM,
-            principal,
-            JobsSettings(concurrency=0),
-            "system.steps",
-            {"steps": 1},
-            target_type="generator",
-            target_id=uuid.UUID(generator["id"]),
-        )
+    queue_job_on(migrated_database, owner, "generator", generator["id"])
 
     refused = client.delete(f"/v1/datasets/{dataset['id']}", headers=owner.headers)
 

@@ -70,7 +70,6 @@ class Ingested:
     table: pa.Table
     file_format: FileFormat
     compressed: bool
-    delimiter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,9 +122,7 @@ def parse(path: Path, sniffed: Sniffed, limits: Limits) -> Ingested:
     else:
         assert sniffed.delimiter is not None
         table = _read_text(path, sniffed.compressed, sniffed.delimiter)
-    return Ingested(
-        _checked(table, limits), sniffed.file_format, sniffed.compressed, sniffed.delimiter
-    )
+    return Ingested(_checked(table, limits), sniffed.file_format, sniffed.compressed)
 
 
 @contextmanager

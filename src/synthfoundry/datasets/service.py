@@ -200,9 +200,8 @@ def update(
     if change.description is not None:
         dataset.description = change.description
     if change.column_overrides is not None:
-        table = read_table(storage, dataset)
-        detected = Metadata.detect(table.to_pandas())
-        overridden = detected.with_overrides(dict(change.column_overrides), table.to_pandas())
+        frame = read_table(storage, dataset).to_pandas()
+        overridden = Metadata.detect(frame).with_overrides(dict(change.column_overrides), frame)
         dataset.column_metadata = overridden.model_dump(mode="json")
         dataset.column_overrides = {k: v.value for k, v in change.column_overrides.items()}
     audit.record(

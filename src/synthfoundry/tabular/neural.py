@@ -93,10 +93,6 @@ class SpanLayout:
         return torch.where(self.tanh, torch.tanh(raw), chosen)
 
 
-def activate(raw: torch.Tensor, spans: list[Span], temperature: float = 0.2) -> torch.Tensor:
-    return SpanLayout(spans, raw.device).activate(raw, temperature)
-
-
 def draw(raw: np.ndarray, spans: list[Span], rng: np.random.Generator) -> np.ndarray:
     """Generator output to data space when sampling: each choice drawn from its softmax with
     numpy's generator (Gumbel-max), so that samples follow the caller's seed."""

@@ -14,7 +14,7 @@ from torch import nn
 
 from synthfoundry.synthesizers.registry import register
 from synthfoundry.tabular.encoding import NumericScheme
-from synthfoundry.tabular.neural import NeuralParams, NeuralSynthesizer, activate
+from synthfoundry.tabular.neural import NeuralParams, NeuralSynthesizer, SpanLayout
 
 
 class GANerAidParams(NeuralParams):
@@ -85,6 +85,12 @@ class GANerAidSynthesizer(NeuralSynthesizer):
     def _modules(self) -> dict[str, nn.Module]:
         return {"generator": self.generator_, "discriminator": self.discriminator_}
 
+    def _prepare(self, data: torch.Tensor) -> None:
+        self._layout = SpanLayout(self.encoder_.spans, self.device)
+
+    def _release(self) -> None:
+        self.__dict__.pop("_layout", None)
+
     def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {
             "generator": self.generator_optimizer_,
@@ -94,7 +100,6 @@ class GANerAidSynthesizer(NeuralSynthesizer):
     def _train_epoch(self, data: torch.Tensor, rng: np.random.Generator) -> dict[str, float]:
         batch = min(self.params.batch_size, len(data))
         order = torch.from_numpy(rng.permutation(len(data))).to(self.device)
-        spans = self.encoder_.spans
         loss = nn.functional.binary_cross_entropy_with_logits
         d_loss = g_loss = torch.zeros(())
         for start in range(0, len(data) - batch + 1, batch):
@@ -102,7 +107,7 @@ class GANerAidSynthesizer(NeuralSynthesizer):
             ones = torch.ones(batch, 1, device=self.device)
             zeros = torch.zeros(batch, 1, device=self.device)
             noise = torch.randn(batch, self.params.noise_dim, device=self.device)
-            fake = activate(self.generator_(noise), spans)
+            fake = self._layout.activate(self.generator_(noise))
             d_loss = loss(self.discriminator_(real), ones) + loss(
                 self.discriminator_(fake.detach()), zeros
             )
