@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from synthfoundry.datasets.ingest import FileFormat, Limits, ingest
+from synthfoundry.datasets.parsing import FileFormat, Limits, ingest
 from synthfoundry.errors import InvalidInput, UnsupportedMediaType
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from synthfoundry.synthetic.schemas import SyntheticDatasetCreate
+from synthfoundry.synthetic_datasets.schemas import SyntheticDatasetCreate
 
 MAX_OPERATIONS = 10
 

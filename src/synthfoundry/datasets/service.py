@@ -23,7 +23,7 @@ from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.audit.service import AuditContext
 from synthfoundry.config import DatasetSettings, JobsSettings
-from synthfoundry.datasets.ingest import Ingested, Limits, parse, sniff
+from synthfoundry.datasets.parsing import Ingested, Limits, parse, sniff
 from synthfoundry.datasets.models import Dataset
 from synthfoundry.datasets.schemas import ColumnRead, DatasetRead, DatasetUpdate, DownloadFormat
 from synthfoundry.db.engine import after_commit

@@ -12,7 +12,7 @@ from synthfoundry.db.base import Base
 from synthfoundry.generators import models as generators_models
 from synthfoundry.jobs import models as jobs_models
 from synthfoundry.reports import models as reports_models
-from synthfoundry.synthetic import models as synthetic_models
+from synthfoundry.synthetic_datasets import models as synthetic_models
 
 __all__ = [
     "Base",

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 
 KIND_MODULES = (
     "synthfoundry.jobs.diagnostics",
-    "synthfoundry.datasets.ingestion",
-    "synthfoundry.generators.training",
-    "synthfoundry.generators.optimize",
-    "synthfoundry.synthetic.generation",
-    "synthfoundry.reports.evaluation_job",
-    "synthfoundry.batch.runner",
+    "synthfoundry.datasets.jobs",
+    "synthfoundry.generators.jobs.train",
+    "synthfoundry.generators.jobs.optimize",
+    "synthfoundry.synthetic_datasets.jobs",
+    "synthfoundry.reports.jobs",
+    "synthfoundry.batch.jobs",
 )
 
 _REGISTRY: dict[str, type[JobKind]] = {}

@@ -22,7 +22,7 @@ from synthfoundry.jobs.models import Job
 from synthfoundry.reports.models import Report
 from synthfoundry.reports.schemas import ReportCreate
 from synthfoundry.storage import BlobStore
-from synthfoundry.synthetic import service as synthetic_datasets
+from synthfoundry.synthetic_datasets import service as synthetic_datasets
 
 EVALUATE_KIND = "reports.evaluate"
 

@@ -13,7 +13,7 @@ from synthfoundry.datasets.models import Dataset
 from synthfoundry.generators.models import Generator
 from synthfoundry.jobs.models import Job
 from synthfoundry.reports.models import Report
-from synthfoundry.synthetic.models import SyntheticDataset
+from synthfoundry.synthetic_datasets.models import SyntheticDataset
 
 
 class UsageStats(BaseModel):

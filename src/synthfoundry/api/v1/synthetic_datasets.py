@@ -14,9 +14,9 @@ from synthfoundry.api.security import audit_context, authenticated
 from synthfoundry.api.v1.datasets import MEDIA_TYPES
 from synthfoundry.datasets.service import export_table, safe_stem
 from synthfoundry.jobs.schemas import JobRead
-from synthfoundry.synthetic import service
-from synthfoundry.synthetic.models import SyntheticDataset
-from synthfoundry.synthetic.schemas import SyntheticDatasetCreate, SyntheticDatasetRead
+from synthfoundry.synthetic_datasets import service
+from synthfoundry.synthetic_datasets.models import SyntheticDataset
+from synthfoundry.synthetic_datasets.schemas import SyntheticDatasetCreate, SyntheticDatasetRead
 
 router = APIRouter(
     prefix="/v1/synthetic-datasets", tags=["synthetic-datasets"], responses=AUTH_PROBLEMS

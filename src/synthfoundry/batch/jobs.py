@@ -22,8 +22,8 @@ from synthfoundry.jobs.kinds import JobKind, register
 from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.runner import claim, execute
 from synthfoundry.jobs.states import TERMINAL, Action, Status
-from synthfoundry.synthetic import service as synthetic_datasets
-from synthfoundry.synthetic.schemas import SyntheticDatasetCreate
+from synthfoundry.synthetic_datasets import service as synthetic_datasets
+from synthfoundry.synthetic_datasets.schemas import SyntheticDatasetCreate
 
 POLL_SECONDS = 0.2
 

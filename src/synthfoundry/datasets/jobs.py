@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from synthfoundry.config import DatasetSettings
-from synthfoundry.datasets.ingest import Limits, parse, sniff
+from synthfoundry.datasets.parsing import Limits, parse, sniff
 from synthfoundry.datasets.models import Dataset
 from synthfoundry.datasets.service import INGEST_KIND, fill
 from synthfoundry.errors import SynthfoundryError

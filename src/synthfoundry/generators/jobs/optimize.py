@@ -17,7 +17,7 @@ from synthfoundry.generators.models import Generator
 from synthfoundry.generators.schemas import Metric, OptimizeRequest
 from synthfoundry.generators.search import SEARCH_SPACES
 from synthfoundry.generators.service import OPTIMIZE_KIND
-from synthfoundry.generators.training import load_generator
+from synthfoundry.generators.jobs.train import load_generator
 from synthfoundry.jobs.context import JobContext
 from synthfoundry.jobs.kinds import JobKind, register
 from synthfoundry.synthesizers.registry import synthesizer_class

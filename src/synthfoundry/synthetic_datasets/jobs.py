@@ -21,8 +21,8 @@ from synthfoundry.generators import artifacts
 from synthfoundry.generators.models import Generator
 from synthfoundry.jobs.context import JobContext
 from synthfoundry.jobs.kinds import JobKind, register
-from synthfoundry.synthetic.models import SyntheticDataset
-from synthfoundry.synthetic.service import GENERATE_KIND
+from synthfoundry.synthetic_datasets.models import SyntheticDataset
+from synthfoundry.synthetic_datasets.service import GENERATE_KIND
 from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.metadata import Metadata
 

@@ -15,7 +15,7 @@ from synthfoundry.jobs.context import JobContext
 from synthfoundry.jobs.kinds import JobKind, register
 from synthfoundry.reports.models import Report
 from synthfoundry.reports.service import EVALUATE_KIND
-from synthfoundry.synthetic.models import SyntheticDataset
+from synthfoundry.synthetic_datasets.models import SyntheticDataset
 from synthfoundry.tabular.metadata import Metadata
 
 

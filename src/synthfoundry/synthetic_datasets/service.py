@@ -18,8 +18,8 @@ from synthfoundry.generators import service as generators
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
 from synthfoundry.storage import BlobStore
-from synthfoundry.synthetic.models import SyntheticDataset
-from synthfoundry.synthetic.schemas import SyntheticDatasetCreate
+from synthfoundry.synthetic_datasets.models import SyntheticDataset
+from synthfoundry.synthetic_datasets.schemas import SyntheticDatasetCreate
 
 GENERATE_KIND = "synthetic.generate"
 
