@@ -97,3 +97,17 @@ class ServiceUnavailable(SynthfoundryError):
 class ConfigurationError(SynthfoundryError):
     code = "configuration_error"
     title = "Configuration error"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An ``Idempotency-Key`` came back with a request other than the one it first named."""
+
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused"
+
+
+class IdempotencyInProgress(Conflict):
+    """The first request with this ``Idempotency-Key`` is still running; retry shortly."""
+
+    code = "idempotency_in_progress"
+    title = "Request in progress"
