@@ -6,6 +6,7 @@ one pump reads new rows (one query for all subscribers) and hands them to subscr
 The bus only says "there is something new": ``memory://`` within one process (the pump also
 polls, which covers job processes and other servers), ``redis://`` across processes, so that
 events written by workers on other machines arrive without waiting for the next poll.
+The pump wakes readers and nothing more: ``jobs.stream`` puts each reader's events in order.
 """
 
 from __future__ import annotations
@@ -138,6 +139,10 @@ class Delivered:
     at: str
     data: dict[str, Any]
 
+    @classmethod
+    def of(cls, row: JobEvent) -> Delivered:
+        return cls(row.job_id, row.owner_id, row.seq, row.type, row.at.isoformat(), row.data)
+
 
 @dataclass(eq=False)
 class Subscription:
@@ -205,9 +210,7 @@ class EventPump:
                 continue
             self._delivered[row.job_id] = row.seq
             self._delivered.move_to_end(row.job_id)
-            fresh.append(
-                Delivered(row.job_id, row.owner_id, row.seq, row.type, row.at.isoformat(), row.data)
-            )
+            fresh.append(Delivered.of(row))
         while len(self._delivered) > REMEMBERED_JOBS:
             self._delivered.popitem(last=False)
         return fresh
