@@ -87,7 +87,7 @@ def synthesizer_outputs(
     """Every registered tabular synthesizer fitted on the sample, plus saved outputs of others."""
     outputs = {}
     for name, cls in list_synthesizers().items():
-        if cls.modality == Modality.TABULAR:
+        if cls.capabilities.modality == Modality.TABULAR:
             synthesizer = get_synthesizer(name, seed=0)
             fitted = synthesizer.fit(real, metadata=metadata)  # type: ignore[attr-defined]
             outputs[name] = fitted.sample(len(real), seed=1)

@@ -71,7 +71,7 @@ def ensure_environment(name: str) -> Path:
 def tools(epochs: int, only: set[str] | None) -> list[Tool]:
     found = []
     for name, cls in list_synthesizers().items():
-        if cls.modality != Modality.TABULAR:
+        if cls.capabilities.modality != Modality.TABULAR:
             continue
         neural = issubclass(cls, NeuralSynthesizer)
         params: dict[str, Any] = {"seed": 0}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import uuid
 import zipfile
 from pathlib import Path
 
@@ -14,13 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from synthfoundry import audit
-from synthfoundry.accounts.principal import Principal
-from synthfoundry.accounts.scopes import scopes_for_role
-from synthfoundry.config import JobsSettings, Settings
+from synthfoundry.config import Settings
 from synthfoundry.db import Database
-from synthfoundry.jobs import service as job_service
 from tests.support.accounts import Account, bearer, create_key, signed_in
+from tests.support.jobs import submit_steps
 
 CSV = b'age,city,income,note\n34,Oslo,51000.5,=HYPERLINK("x")\n41,Lima,,plain\n29,Oslo,38000,\n'
 
@@ -147,20 +143,7 @@ def test_too_large_an_upload_is_refused(
 
 def queue_job_on(database: Database, owner: Account, target_type: str, target_id: str) -> None:
     """A job working on the object, as far as the API can tell."""
-    principal = Principal(
-        user_id=owner.id, is_admin=False, scopes=scopes_for_role(False), kind="user"
-    )
-    with database.unit_of_work(write=True) as session:
-        job_service.create(
-            session,
-            audit.SYSTEM,
-            principal,
-            JobsSettings(concurrency=0),
-            "system.steps",
-            {"steps": 1},
-            target_type=target_type,
-            target_id=uuid.UUID(target_id),
-        )
+    submit_steps(database, owner.id, target=(target_type, target_id), steps=1)
 
 
 def test_a_dataset_in_use_by_a_job_cannot_be_deleted(

@@ -17,16 +17,12 @@ import pytest
 import websockets
 from fastapi.testclient import TestClient
 
-from synthfoundry import audit
-from synthfoundry.accounts.principal import Principal
-from synthfoundry.accounts.scopes import scopes_for_role
 from synthfoundry.api import create_app
 from synthfoundry.config import DatabaseSettings, JobsSettings, RateLimitSettings, Settings
 from synthfoundry.db import Database, migrate
-from synthfoundry.jobs import service
 from synthfoundry.jobs.models import Job
 from tests.support.accounts import Account, signed_in
-from tests.support.jobs import TERMINAL, wait_job
+from tests.support.jobs import TERMINAL, submit_steps, wait_job
 from tests.support.server import running_server
 
 
@@ -127,16 +123,9 @@ def test_a_job_that_kills_its_worker_every_time_fails(
     client: TestClient, admin: Account, migrated_database: Database
 ) -> None:
     # exit_at_step is not in the public diagnostic body: the job is made through the service
-    owner = Principal(user_id=admin.id, is_admin=True, scopes=scopes_for_role(True), kind="user")
-    with migrated_database.unit_of_work(write=True) as session:
-        job_id = service.create(
-            session,
-            audit.SYSTEM,
-            owner,
-            JobsSettings(),
-            "system.steps",
-            {"steps": 3, "step_seconds": 0, "exit_at_step": 1},
-        ).id
+    job_id = submit_steps(
+        migrated_database, admin.id, is_admin=True, steps=3, step_seconds=0, exit_at_step=1
+    )
     done = wait_job(client, admin, str(job_id))
 
     assert done["status"] == "failed"

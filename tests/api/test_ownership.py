@@ -6,15 +6,10 @@ import re
 
 from fastapi.testclient import TestClient
 
-from synthfoundry import audit
-from synthfoundry.accounts.principal import Principal
-from synthfoundry.accounts.scopes import scopes_for_role
-from synthfoundry.config import JobsSettings
 from synthfoundry.db import Database
-from synthfoundry.jobs import service as job_service
 from tests.support.accounts import create_key, signed_in
 from tests.support.flows import trained_generator, upload_dataset
-from tests.support.jobs import wait_job
+from tests.support.jobs import submit_steps, wait_job
 
 ADMIN_ONLY_PREFIXES = ("/v1/users/{", "/v1/audit-events")
 
@@ -25,18 +20,7 @@ def test_every_id_route_hides_other_users_objects(
     owner = signed_in(client, migrated_database, "owner@example.com")
     intruder = signed_in(client, migrated_database, "intruder@example.com")
     owner_key = create_key(client, owner, ["api-keys:read"])
-    owner_principal = Principal(
-        user_id=owner.id, is_admin=False, scopes=scopes_for_role(False), kind="user"
-    )
-    with migrated_database.unit_of_work(write=True) as session:
-        owner_job = job_service.create(
-            session,
-            audit.SYSTEM,
-            owner_principal,
-            JobsSettings(concurrency=0),
-            "system.steps",
-            {"steps": 1},
-        )
+    owner_job_id = submit_steps(migrated_database, owner.id, steps=1)
     owner_dataset = {"id": upload_dataset(client, owner)}
     generator_id = trained_generator(client, owner, owner_dataset["id"])
     accepted = client.post(
@@ -57,7 +41,7 @@ def test_every_id_route_hides_other_users_objects(
         "synthetic_dataset_id": synthetic_id,
         "api_key_id": owner_key["id"],
         "user_id": str(owner.id),
-        "job_id": str(owner_job.id),
+        "job_id": str(owner_job_id),
         "dataset_id": owner_dataset["id"],
     }
     schema = client.get("/openapi.json").json()
@@ -80,6 +64,6 @@ def test_every_id_route_hides_other_users_objects(
     assert len(checked) >= 5
     still_there = client.get(f"/v1/api-keys/{owner_key['id']}", headers=owner.headers)
     assert still_there.status_code == 200
-    assert client.get(f"/v1/jobs/{owner_job.id}", headers=owner.headers).status_code == 200
+    assert client.get(f"/v1/jobs/{owner_job_id}", headers=owner.headers).status_code == 200
     dataset_url = f"/v1/datasets/{owner_dataset['id']}"
     assert client.get(dataset_url, headers=owner.headers).status_code == 200

@@ -16,7 +16,11 @@ from synthfoundry.synthesizers.base import Modality, StopTraining
 from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.metadata import ColumnKind, Metadata
 
-TABULAR = [name for name, cls in list_synthesizers().items() if cls.modality == Modality.TABULAR]
+TABULAR = [
+    name
+    for name, cls in list_synthesizers().items()
+    if cls.capabilities.modality == Modality.TABULAR
+]
 # Few epochs for the neural models keep the suite fast on two cores.
 FAST_PARAMS: dict[str, dict[str, object]] = {
     "ctgan": {"epochs": 2, "batch_size": 100},

@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from synthfoundry import audit
+from synthfoundry import runtime
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.scopes import scopes_for_role
 from synthfoundry.config import DatabaseSettings, JobsSettings, Settings
 from synthfoundry.db import Database
-from synthfoundry.jobs import service
 from synthfoundry.jobs.models import Job
 from synthfoundry.storage import BlobStore
 from tests.support.accounts import create_user
+from tests.support.jobs import submit_steps
 
 
 @pytest.fixture
@@ -29,11 +29,13 @@ def job_settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def storage(job_settings: Settings) -> BlobStore:
-    return BlobStore.from_settings(job_settings.storage_url, job_settings.storage)
+    storage = BlobStore.from_settings(job_settings.storage_url, job_settings.storage)
+    runtime.configure(job_settings, storage)
+    return storage
 
 
 @pytest.fixture
-def owner(migrated_database: Database) -> Principal:
+def owner(migrated_database: Database, storage: BlobStore) -> Principal:
     user_id = create_user(migrated_database, f"owner-{uuid.uuid4().hex[:6]}@example.com")
     return Principal(user_id=user_id, is_admin=False, scopes=scopes_for_role(False), kind="user")
 
@@ -41,9 +43,10 @@ def owner(migrated_database: Database) -> Principal:
 def new_job(
     database: Database, owner: Principal, settings: JobsSettings, **params: Any
 ) -> uuid.UUID:
-    with database.unit_of_work(write=True) as session:
-        job = service.create(session, audit.SYSTEM, owner, settings, "system.steps", params)
-        return job.id
+    """A ``system.steps`` job, submitted under ``settings`` (its quota, its retries)."""
+    current = runtime.current()
+    runtime.configure(current.settings.model_copy(update={"jobs": settings}), current.storage)
+    return submit_steps(database, owner.user_id, **params)
 
 
 def load(database: Database, job_id: uuid.UUID) -> Job:

@@ -17,8 +17,16 @@ from fastapi.testclient import TestClient
 from synthfoundry.api import create_app
 from synthfoundry.config import DatabaseSettings, EventsSettings, JobsSettings, Settings
 from synthfoundry.db import Database
+from synthfoundry.storage import BlobStore
 from tests.support.accounts import Account, signed_in
 from tests.support.redis import RedisServer, redis_available
+from tests.support.training import (
+    assert_resumed_from_last_checkpoint,
+    attempt_folder_exists,
+    start_training,
+    wait_for_epochs,
+    wait_until_over,
+)
 
 pytestmark = pytest.mark.skipif(
     not redis_available(), reason="redis-server is not installed; `make test` installs it"
@@ -156,6 +164,28 @@ def test_killing_the_worker_mid_job_runs_it_again_exactly_once(
     assert statuses.count("succeeded") == 1
     assert statuses == ["queued", "running", "queued", "running", "succeeded"]
     assert recovered_in < 60
+
+
+def test_a_killed_celery_training_resumes_from_its_last_checkpoint(
+    celery_settings: Settings, migrated_database: Database, workers: list[Worker]
+) -> None:
+    first = Worker(celery_settings)
+    workers.append(first)
+    with TestClient(create_app(celery_settings)) as client:
+        owner = signed_in(client, migrated_database, "owner@example.com")
+        job_id = start_training(client, owner)
+        running = wait_for_epochs(client, owner, job_id, 3, seconds=120)
+        assert attempt_folder_exists(job_id, 1)
+
+        first.kill()
+        workers.append(Worker(celery_settings))
+        done = wait_until_over(client, owner, job_id, seconds=120)
+
+        storage = BlobStore.from_settings(celery_settings.storage_url, celery_settings.storage)
+        epoch = assert_resumed_from_last_checkpoint(
+            migrated_database, storage, done, running["progress"]["completed"]
+        )
+    assert epoch >= 2
 
 
 def _all_events(client: TestClient, account: Account, job_id: str) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from synthfoundry import audit
+from synthfoundry.accounts.actor import system_actor
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.config import Settings
 from synthfoundry.db import Database
@@ -100,7 +100,9 @@ def _run_in_thread(
 
 def _act(database: Database, owner: Principal, job_id: uuid.UUID, action: Action) -> Status:
     with database.unit_of_work(write=True) as session:
-        return Status(service.act(session, audit.SYSTEM, owner, job_id, action).status)
+        return Status(
+            service.act(session, system_actor(owner.user_id, owner.scopes), job_id, action).status
+        )
 
 
 def test_cancel_while_queued_and_while_running(

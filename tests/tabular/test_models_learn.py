@@ -11,7 +11,7 @@ from synthfoundry import get_synthesizer, list_synthesizers
 from synthfoundry.synthesizers.base import Modality
 from synthfoundry.tabular.neural import NeuralSynthesizer
 
-TABULAR = [n for n, c in list_synthesizers().items() if c.modality == Modality.TABULAR]
+TABULAR = [n for n, c in list_synthesizers().items() if c.capabilities.modality == Modality.TABULAR]
 # Adversarial training needs more steps than the autoencoder before the dependence shows.
 EPOCHS = {"ctgan": 200, "copulagan": 200, "tvae": 100, "ganeraid": 60}
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from synthfoundry import get_synthesizer
+from synthfoundry.synthesizers import artifacts
 from synthfoundry.synthesizers.base import StopTraining
 from synthfoundry.tabular.neural import NeuralSynthesizer
 
@@ -75,6 +76,26 @@ def test_a_paused_fit_resumes_to_the_same_weights(name: str, tmp_path: Path) -> 
     for key in expected:
         assert torch.equal(expected[key], actual[key]), key
     assert resumed.sample(50, seed=1).equals(uninterrupted.sample(50, seed=1))
+
+
+def test_the_caller_hears_of_each_complete_checkpoint(tmp_path: Path) -> None:
+    epochs_at_each: list[int] = []
+
+    def on_checkpoint() -> None:
+        content, _arrays = artifacts.read(tmp_path / "checkpoint")  # whole and checksummed
+        epochs_at_each.append(content["epoch"])
+
+    with pytest.raises(StopTraining, match="pause"):
+        neural("tvae").fit(
+            table(),
+            stop=lambda: "pause" if len(epochs_at_each) >= 3 else None,
+            checkpoint_dir=tmp_path,
+            on_checkpoint=on_checkpoint,
+        )
+    neural("tvae").fit(table(), checkpoint_dir=tmp_path, on_checkpoint=on_checkpoint)
+
+    assert epochs_at_each == [1, 2, 3, 3, 4]  # three epochs, the pause's own, the last epoch
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["checkpoint"]
 
 
 def test_a_checkpoint_of_other_data_is_not_resumed(tmp_path: Path) -> None:

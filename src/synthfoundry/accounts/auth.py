@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
+from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.models import ApiKey, AuthSession, RefreshToken, User
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.schemas import TokenPair
@@ -155,7 +156,8 @@ def refresh(database: Database, config: AuthConfig, context: AuditContext, token
     return pair
 
 
-def logout(session: Session, context: AuditContext, principal: Principal) -> None:
+def logout(session: Session, actor: Actor) -> None:
+    principal = actor.principal
     if principal.session_id is None:
         raise NotAuthenticated("logout needs an access token from a login, not an API key")
     auth_session = session.get(AuthSession, principal.session_id)
@@ -163,7 +165,11 @@ def logout(session: Session, context: AuditContext, principal: Principal) -> Non
         auth_session.revoked_at = utcnow()
         auth_session.revoked_reason = "logout"
     audit.record(
-        session, context, "auth.logout", target_type="auth_session", target_id=principal.session_id
+        session,
+        actor.audit,
+        "auth.logout",
+        target_type="auth_session",
+        target_id=principal.session_id,
     )
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit
+from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.models import AuthSession, User
-from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.schemas import OwnUserUpdate, UserCreate, UserUpdate
 from synthfoundry.accounts.secrets import hash_password, verify_password
 from synthfoundry.audit.service import AuditContext
@@ -110,10 +110,8 @@ def update_by_admin(
     return user
 
 
-def update_own(
-    session: Session, context: AuditContext, principal: Principal, data: OwnUserUpdate
-) -> User:
-    user = get(session, principal.user_id)
+def update_own(session: Session, actor: Actor, data: OwnUserUpdate) -> User:
+    user = get(session, actor.user_id)
     changed: dict[str, object] = {}
     if data.name is not None:
         user.name = data.name
@@ -125,7 +123,7 @@ def update_own(
         revoke_sessions(session, user.id, "password_changed")
         changed["password"] = True
     audit.record(
-        session, context, "users.update", target_type="user", target_id=user.id, details=changed
+        session, actor.audit, "users.update", target_type="user", target_id=user.id, details=changed
     )
     return user
 

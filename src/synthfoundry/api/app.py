@@ -11,11 +11,12 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
-from synthfoundry import __version__
+from synthfoundry import __version__, runtime
 from synthfoundry.accounts.auth import AuthConfig
 from synthfoundry.accounts.users import ensure_first_admin
-from synthfoundry.api import health, v1
+from synthfoundry.api import routes
 from synthfoundry.api.docs import install_docs
+from synthfoundry.api.idempotency import IdempotencyMiddleware
 from synthfoundry.api.metrics import HttpMetrics
 from synthfoundry.api.middleware import RequestContextMiddleware
 from synthfoundry.api.problems import COMMON_PROBLEM_RESPONSES, install_problem_handlers
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             _check_schema(database)
             _bootstrap_admin(database, settings)
             storage = BlobStore.from_settings(settings.storage_url, settings.storage)
+            runtime.configure(settings, storage)
             bus = create_bus(settings.events.url)
             events = EventPump(database, bus, settings.events)
             if settings.jobs.backend == "celery" or settings.jobs.concurrency > 0:
@@ -146,9 +148,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_docs(app)
-    app.include_router(health.router, responses=COMMON_PROBLEM_RESPONSES)
-    for router in v1.routers:
+    for router in routes.routers():
         app.include_router(router, responses=COMMON_PROBLEM_RESPONSES)
+    app.add_middleware(IdempotencyMiddleware)
 
     if settings.server.cors_origins:
         app.add_middleware(

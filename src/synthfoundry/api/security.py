@@ -7,13 +7,14 @@ the scopes then show in OpenAPI.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from synthfoundry.accounts import auth
+from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.scopes import ADMIN, SCOPES
 from synthfoundry.api.deps import AppStateDep, SessionDep
@@ -67,5 +68,20 @@ def audit_context(request: Request) -> AuditContext:
     return principal.audit_context(client_ip(request), request_id)
 
 
-Authenticated = Annotated[Principal, Security(authenticated)]
-Admin = Annotated[Principal, Security(authenticated, scopes=[ADMIN])]
+def current_actor(
+    request: Request, principal: Annotated[Principal, Security(authenticated)]
+) -> Actor:
+    """The request's actor: resolved once, then passed to every service the route calls."""
+    return Actor.for_request(
+        principal, client_ip(request), getattr(request.state, "request_id", None)
+    )
+
+
+def require_scope(*scopes: str) -> Any:
+    """``Annotated[Actor, require_scope("datasets:read")]``: an actor whose credential holds
+    the scopes (they show in OpenAPI)."""
+    return Security(current_actor, scopes=list(scopes))
+
+
+Authenticated = Annotated[Actor, Security(current_actor)]
+Admin = Annotated[Actor, Security(current_actor, scopes=[ADMIN])]

@@ -1,7 +1,8 @@
 """``batch.run``: create a child job per operation and see each to its end. The parent runs any
 child still queued itself, in its own process, so a batch never waits for a free worker slot that
-it occupies; children that other workers took are awaited. Cancelling the batch cancels its
-children."""
+it occupies; children that other workers took are awaited. The children are the batch's own
+(``parent_job_id``): cancelling or pausing the batch reaches them through the state machine. The
+batch acts as its creator, with the scopes of the credential that created it."""
 
 from __future__ import annotations
 
@@ -9,40 +10,31 @@ import time
 import uuid
 from typing import Any, ClassVar
 
-from synthfoundry import audit
-from synthfoundry.accounts.principal import Principal
-from synthfoundry.accounts.scopes import scopes_for_role
-from synthfoundry.batch.schemas import BatchCreate, GenerateOperation, TrainOperation
-from synthfoundry.batch.service import BATCH_KIND
-from synthfoundry.errors import InvalidState
+from synthfoundry.accounts.actor import Actor
+from synthfoundry.batch.schemas import BatchParams, GenerateOperation, TrainOperation
 from synthfoundry.generators import service as generators
-from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.context import JobContext
-from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.jobs.kinds import JobKind, Stage, register
 from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.runner import claim, execute
-from synthfoundry.jobs.states import TERMINAL, Action, Status
+from synthfoundry.jobs.states import TERMINAL, Status
 from synthfoundry.synthetic_datasets import service as synthetic_datasets
 from synthfoundry.synthetic_datasets.schemas import SyntheticDatasetCreate
 
 POLL_SECONDS = 0.2
 
 
-class BatchParams(BatchCreate):
-    pass
-
-
 @register
 class RunBatch(JobKind):
-    name = BATCH_KIND
-    stages: ClassVar[tuple[str, ...]] = ("submit", "run")
+    name = "batch.run"
+    stages: ClassVar[tuple[Stage, ...]] = (Stage("submit", 0.02), Stage("run", 0.98))
     Params = BatchParams
 
     def run(self, context: JobContext) -> dict[str, Any]:
         params = context.params
         assert isinstance(params, BatchParams)
         state = context.load_checkpoint() or {"children": []}
-        owner = self._owner(context)
+        owner = self._actor(context)
         total = len(params.operations)
         with context.stage("submit"):
             if params.mode == "parallel":
@@ -68,32 +60,23 @@ class RunBatch(JobKind):
                     raise RuntimeError(f"operations {failed} did not succeed")
         return {"children": self._summary(context, state["children"])}
 
-    def _owner(self, context: JobContext) -> Principal:
+    def _actor(self, context: JobContext) -> Actor:
         with context.database.unit_of_work() as session:
             job = session.get(Job, context.job_id)
             assert job is not None
-            owner_id = job.owner_id
-        return Principal(
-            user_id=owner_id, is_admin=False, scopes=scopes_for_role(False), kind="user"
-        )
+            return Actor.for_job(job)
 
-    def _submit(
-        self, context: JobContext, owner: Principal, params: BatchParams, index: int
-    ) -> str:
+    def _submit(self, context: JobContext, actor: Actor, params: BatchParams, index: int) -> str:
         operation = params.operations[index]
         with context.database.unit_of_work(write=True) as session:
             if isinstance(operation, TrainOperation):
-                child = generators.train(
-                    session, audit.SYSTEM, owner, context.settings, operation.generator_id
-                )
+                child = generators.train(session, actor, operation.generator_id)
             else:
                 assert isinstance(operation, GenerateOperation)
                 request = SyntheticDatasetCreate.model_validate(
                     operation.model_dump(exclude={"type"})
                 )
-                child = synthetic_datasets.create(
-                    session, audit.SYSTEM, owner, context.settings, request
-                )
+                child = synthetic_datasets.create(session, actor, request)
             child_id = str(child.id)
         context.log(f"operation {index} ({operation.type}) is job {child_id}")
         return child_id
@@ -131,14 +114,3 @@ class RunBatch(JobKind):
                 for job in found
                 if job is not None
             ]
-
-    def cleanup(self, context: JobContext) -> None:
-        state = context.load_checkpoint() or {"children": []}
-        super().cleanup(context)
-        owner = self._owner(context)
-        for child in state["children"]:
-            try:
-                with context.database.unit_of_work(write=True) as session:
-                    jobs.act(session, audit.SYSTEM, owner, uuid.UUID(child), Action.CANCEL)
-            except InvalidState:
-                continue  # it has ended already

@@ -31,3 +31,7 @@ class BatchCreate(BaseModel):
         default="sequence", description="sequence: one after another, stopping at a failure"
     )
     operations: list[Operation] = Field(min_length=1, max_length=MAX_OPERATIONS)
+
+
+class BatchParams(BatchCreate):
+    """The ``batch.run`` job's parameters."""

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthfoundry.tabular.metadata import ColumnKind
+
+
+class DatasetStatus(StrEnum):
+    INGESTING = "ingesting"
+    READY = "ready"
+    FAILED = "failed"
 
 
 class ColumnRead(BaseModel):
@@ -28,7 +35,7 @@ class DatasetRead(BaseModel):
     columns: int
     column_overrides: dict[str, ColumnKind]
     column_schema: list[ColumnRead] = Field(description="each column's kind after overrides")
-    status: Literal["ready", "ingesting", "failed"]
+    status: DatasetStatus
     error: str | None = Field(default=None, description="why ingesting failed")
     ingest_job_id: uuid.UUID | None = Field(default=None, description="for large uploads")
     created_at: datetime
@@ -68,3 +75,10 @@ class DatasetPreview(BaseModel):
 
 
 DownloadFormat = Literal["csv", "json", "parquet", "zip"]
+
+
+class IngestParams(BaseModel):
+    """The ``datasets.ingest`` job's parameters."""
+
+    dataset_id: uuid.UUID
+    file_name: str | None = None

@@ -3,7 +3,7 @@
 from sqlalchemy.orm import Session
 
 from synthfoundry.db.base import Base, RecordBase, new_id, utcnow
-from synthfoundry.db.engine import Database, after_commit, normalize_database_url
+from synthfoundry.db.engine import Database, after_commit, after_rollback, normalize_database_url
 
 __all__ = [
     "Base",
@@ -11,6 +11,7 @@ __all__ = [
     "RecordBase",
     "Session",
     "after_commit",
+    "after_rollback",
     "new_id",
     "normalize_database_url",
     "utcnow",

@@ -13,14 +13,33 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from synthfoundry.config import DatabaseSettings
 from synthfoundry.errors import ConfigurationError, ServiceUnavailable
+from synthfoundry.logging import get_logger
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+logger = get_logger("synthfoundry.db")
 _AFTER_COMMIT = "synthfoundry.after_commit"
+_AFTER_ROLLBACK = "synthfoundry.after_rollback"
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once ``session``'s unit of work has committed (never if it rolls back)."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def after_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if ``session``'s unit of work rolls back (never if it commits): undo a
+    side effect outside the database, such as a file written during the transaction."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
+
+
+def _undo(info: dict[str, object]) -> None:
+    callbacks = info.pop(_AFTER_ROLLBACK, [])
+    assert isinstance(callbacks, list)
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception as exc:  # the original error matters more than a failed clean-up
+            logger.warning("clean-up after a rollback failed", error=repr(exc))
 
 
 _SQLITE_UNAVAILABLE_MESSAGES = ("database is locked", "database is busy", "unable to open")
@@ -129,15 +148,22 @@ class Database:
         connection lost, SQLite locked past its busy timeout) comes out as
         ``ServiceUnavailable``, which the API answers with 503 rather than 500.
         """
+        info: dict[str, object] = {}
         try:
             with self.sessions.begin() as session:
+                info = session.info
                 if write and self.backend == "sqlite":
                     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
                 yield session
         except DBAPIError as exc:
+            _undo(info)
             if is_unavailable(exc, self.backend):
                 raise ServiceUnavailable("the database is unavailable; try again shortly") from exc
             raise
+        except BaseException:
+            _undo(info)
+            raise
+        info.pop(_AFTER_ROLLBACK, None)
         for callback in session.info.pop(_AFTER_COMMIT, []):
             callback()
 

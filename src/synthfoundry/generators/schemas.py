@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthfoundry.tabular.metadata import ColumnKind
 
-GeneratorStatus = Literal["new", "training", "ready", "failed"]
+
+class GeneratorStatus(StrEnum):
+    NEW = "new"
+    TRAINING = "training"
+    READY = "ready"
 
 
 class GeneratorCreate(BaseModel):

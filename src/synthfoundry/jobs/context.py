@@ -1,23 +1,28 @@
-"""What a running job sees: its parameters, checkpoints, stages, progress, logs, and stop checks."""
+"""What a running job sees: its parameters, local folder, checkpoint, stages, progress, logs, and
+stop checks."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from synthfoundry import layout
 from synthfoundry.config import JobsSettings, Settings
 from synthfoundry.db import Database
-from synthfoundry.jobs import records
+from synthfoundry.jobs import checkpoints, records, workdirs
 from synthfoundry.storage import BlobStore
 
 CHECK_INTERVAL_SECONDS = 0.25
+STATE_FILE = "state.json"
 
 
 class StopRequested(Exception):
@@ -58,21 +63,91 @@ class JobContext:
         self._last_progress_at = 0.0
         self._last_check_at = 0.0
         self._fenced = threading.Event()
+        self._work_dir: Path | None = None
+        self._checkpoint_dir: Path | None = None
+        # What the last checkpoint said of itself ("12 epochs"), restored or committed.
+        self.checkpoint_note: str | None = None
 
-    # -- checkpoints --------------------------------------------------------------------------
-    @property
-    def _checkpoint_key(self) -> str:
-        return f"{self.files_prefix}/checkpoint.json"
+    # -- local files and checkpoints ----------------------------------------------------------
+    @contextmanager
+    def work_dir(self) -> Iterator[Path]:
+        """This attempt's own local folder, removed when the outermost block ends; a killed
+        attempt's folder is removed by whoever runs next on this machine (``jobs.workdirs``)."""
+        if self._work_dir is not None:
+            yield self._work_dir
+            return
+        with workdirs.attempt_folder(self.job_id, self.attempt) as folder:
+            self._work_dir = folder
+            try:
+                yield folder
+            finally:
+                self._work_dir = None
+
+    @contextmanager
+    def checkpoint_folder(self) -> Iterator[Path]:
+        """A local folder holding the job's checkpoint, filled from storage if an earlier attempt
+        committed one; ``commit_checkpoint`` writes it through to storage."""
+        with self.work_dir() as work:
+            folder = work / "checkpoint"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            restored = checkpoints.restore(self.storage, self.job_id, folder)
+            if restored is not None:
+                self.checkpoint_note = restored.note
+                self.log(f"resuming from the checkpoint after {restored.note or 'a stop'}")
+            self._checkpoint_dir = folder
+            try:
+                yield folder
+            finally:
+                self._checkpoint_dir = None
+
+    def commit_checkpoint(self, note: str | None = None) -> None:
+        """Make what the checkpoint folder holds now the job's checkpoint: changed files are
+        uploaded, the previous checkpoint stays whole until the new one is. ``note`` says where
+        the work stands ("12 epochs"); without one the last note stays."""
+        if self._checkpoint_dir is None:
+            raise RuntimeError("commit_checkpoint needs an open checkpoint_folder()")
+        self._commit(checkpoints.folder_files(self._checkpoint_dir), note)
+
+    def discard_checkpoint(self) -> None:
+        self.storage.delete_prefix(layout.job_checkpoint_folder(self.job_id))
 
     def load_checkpoint(self) -> dict[str, Any] | None:
-        if not self.storage.exists(self._checkpoint_key):
+        """The state a kind saved with ``save_checkpoint``: ``state.json`` in the checkpoint."""
+        if self._checkpoint_dir is not None:
+            path = self._checkpoint_dir / STATE_FILE
+            data = path.read_bytes() if path.exists() else None
+        else:
+            data = checkpoints.read_file(self.storage, self.job_id, STATE_FILE)
+        if data is None:
             return None
-        loaded: dict[str, Any] = json.loads(self.storage.get(self._checkpoint_key))
+        loaded: dict[str, Any] = json.loads(data)
         return loaded
 
     def save_checkpoint(self, state: dict[str, Any]) -> None:
-        self.storage.put(self._checkpoint_key, json.dumps(state).encode())
-        self._write(lambda session, job: records.set_checkpoint(job, self._checkpoint_key))
+        """Commit ``state`` as the checkpoint's ``state.json`` (with the folder's other files
+        when a checkpoint folder is open)."""
+        data = json.dumps(state).encode()
+        if self._checkpoint_dir is not None:
+            (self._checkpoint_dir / STATE_FILE).write_bytes(data)
+            self.commit_checkpoint()
+        else:
+            self._commit({STATE_FILE: data}, None)
+
+    def _commit(self, files: Mapping[str, bytes | Path], note: str | None) -> None:
+        key = layout.job_checkpoint_folder(self.job_id)
+        if note is not None:
+            self.checkpoint_note = note
+        checkpoints.commit(
+            self.storage,
+            self.job_id,
+            files,
+            note=self.checkpoint_note,
+            # A runner that lost the job must not replace the checkpoint of the one that has it.
+            before_publish=lambda: self._write(
+                lambda session, job: records.set_checkpoint(job, key)
+            ),
+        )
 
     # -- stages, progress, logs ---------------------------------------------------------------
     @contextmanager
@@ -85,8 +160,15 @@ class JobContext:
         self._write(lambda session, job: records.finish_stage(session, job, name))
 
     def progress(
-        self, completed: float, total: float | None = None, unit: str = "steps", message: str = ""
+        self,
+        completed: float,
+        total: float | None = None,
+        unit: str = "steps",
+        message: str = "",
+        step: str | None = None,
     ) -> None:
+        """Progress within the current stage; ``step`` keeps the name a model gave its own
+        stage (``epochs``, ``trees``) on its way to the job's events."""
         now = time.monotonic()
         finished = total is not None and completed >= total
         if not finished and now - self._last_progress_at < self.settings.progress_interval_seconds:
@@ -95,7 +177,7 @@ class JobContext:
         stage = self._current_stage
         self._write(
             lambda session, job: records.set_progress(
-                session, job, stage, completed, total, unit, message
+                session, job, stage, completed, total, unit, message, step
             )
         )
 

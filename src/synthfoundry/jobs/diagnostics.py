@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from synthfoundry.jobs.context import JobContext
-from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.jobs.kinds import JobKind, Stage, register
 
 
 class StepsParams(BaseModel):
@@ -25,7 +25,7 @@ class StepsParams(BaseModel):
 @register
 class StepsJob(JobKind):
     name = "system.steps"
-    stages: ClassVar[tuple[str, ...]] = ("prepare", "steps", "finish")
+    stages: ClassVar[tuple[Stage, ...]] = (Stage("prepare", 0), Stage("steps"), Stage("finish", 0))
     Params = StepsParams
 
     def run(self, context: JobContext) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from synthfoundry.db import Base, RecordBase, utcnow
+from synthfoundry.db.types import EnumText
+from synthfoundry.jobs.states import Status
 
 # SQLite autoincrements only an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
@@ -22,7 +24,13 @@ class Job(RecordBase):
     )
     kind: Mapped[str] = mapped_column(String(64), index=True)
     queue: Mapped[str] = mapped_column(String(16), default="cpu")
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[Status] = mapped_column(EnumText(Status), default=Status.QUEUED)
+    parent_job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), index=True, default=None
+    )
+    # The credential that created the job: a job that calls services acts with these scopes.
+    actor_scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     target_type: Mapped[str | None] = mapped_column(String(64), default=None)
     target_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

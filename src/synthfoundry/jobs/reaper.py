@@ -6,8 +6,9 @@ import uuid
 
 from sqlalchemy import select
 
+from synthfoundry import layout
 from synthfoundry.db import Database, utcnow
-from synthfoundry.jobs import records
+from synthfoundry.jobs import records, workdirs
 from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.states import ON_A_WORKER, Status
 from synthfoundry.logging import get_logger
@@ -23,7 +24,9 @@ def recover(
     database: Database, storage: BlobStore, job_id: uuid.UUID, *, attempt: int | None = None
 ) -> Status | None:
     """Deal with a job whose runner died: by a known attempt (the dispatcher saw its child exit),
-    or when its lease has expired. Return the job's new status, or ``None`` if nothing changed."""
+    or when its lease has expired. Return the job's new status, or ``None`` if nothing changed.
+    The local folders of the job's ended attempts on this machine go too (``jobs.workdirs``)."""
+    workdirs.sweep(job_id)
     with database.unit_of_work(write=True) as session:
         job = records.locked(session, job_id)
         if job is None or Status(job.status) not in ON_A_WORKER:
@@ -59,7 +62,7 @@ def recover(
         records.set_status(session, job, target, error=error)
         records.notify_after_commit(session)
     if target == Status.CANCELLED:
-        storage.delete_prefix(f"jobs/{job_id}")
+        storage.delete_prefix(layout.job_folder(job_id))
     logger.warning("recovered a lost job", job_id=str(job_id), status=str(target))
     return target
 

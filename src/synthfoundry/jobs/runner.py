@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from synthfoundry import runtime
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, utcnow
-from synthfoundry.db import models as _all_models  # noqa: F401 (foreign keys need every table)
 from synthfoundry.errors import SynthfoundryError
 from synthfoundry.jobs import records
 from synthfoundry.jobs.context import JobContext, StopRequested
@@ -19,7 +19,10 @@ from synthfoundry.jobs.kinds import get_kind
 from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.states import ON_A_WORKER, Status
 from synthfoundry.logging import get_logger
+from synthfoundry.packages import import_job_kinds, import_models
 from synthfoundry.storage import BlobStore
+
+import_models()  # foreign keys need every table
 
 logger = get_logger("synthfoundry.jobs")
 CLAIM_CANDIDATES = 8
@@ -113,9 +116,6 @@ def _finish(
             target = {Status.CANCELLING: Status.CANCELLED, Status.PAUSING: Status.PAUSED}.get(
                 Status(job.status), Status.QUEUED
             )
-            job.worker_id = None
-            job.enqueued_at = None
-            job.lease_expires_at = None
         if result is not None:
             job.result = result
         records.set_status(session, job, target, error=error)
@@ -138,6 +138,8 @@ def execute(
         if job is None:
             return
         kind_name, raw_params = job.kind, dict(job.params)
+        stage_names = tuple(stage["name"] for stage in job.stages)
+    runtime.configure(settings, storage)
     kind = get_kind(kind_name)
     context = JobContext(
         database=database,
@@ -146,7 +148,7 @@ def execute(
         job_id=job_id,
         attempt=attempt,
         params=kind.Params.model_validate(raw_params),
-        stage_names=kind.stages,
+        stage_names=stage_names,
         shutdown=shutdown or threading.Event(),
         app_settings=settings,
     )
@@ -192,6 +194,7 @@ def run_job(
     shutdown: threading.Event | None = None,
 ) -> bool:
     """Claim and run a job; ``False`` if it could not be claimed (not queued any more)."""
+    import_job_kinds()  # before the claim starts the lease: the first import takes seconds
     attempt = claim(database, job_id, worker_id, settings.jobs.lease_seconds)
     if attempt is None:
         return False

@@ -3,58 +3,72 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import ClassVar, Protocol
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from synthfoundry import audit
+from synthfoundry import audit, runtime
+from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.ownership import get_visible
-from synthfoundry.accounts.principal import Principal
-from synthfoundry.audit import AuditContext
-from synthfoundry.config import JobsSettings
-from synthfoundry.db import utcnow
 from synthfoundry.db.pagination import Page, paginate
 from synthfoundry.errors import QuotaExceeded
 from synthfoundry.jobs import records
-from synthfoundry.jobs.kinds import get_kind
+from synthfoundry.jobs.kinds import kind_for
 from synthfoundry.jobs.models import Job, JobEvent
-from synthfoundry.jobs.states import ACTIVE, Action, Status, status_after
+from synthfoundry.jobs.states import ACTIVE, Action, Status
 
 MAX_EVENTS_PER_READ = 1000
 
 
-def create(
+class JobTarget(Protocol):
+    """An object a job works on (a generator, a dataset): the job's target."""
+
+    target_type: ClassVar[str]
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+def submit(
     session: Session,
-    context: AuditContext,
-    principal: Principal,
-    settings: JobsSettings,
-    kind_name: str,
-    params: dict[str, Any],
+    actor: Actor,
+    params: BaseModel,
     *,
-    target_type: str | None = None,
-    target_id: uuid.UUID | None = None,
+    target: JobTarget | None = None,
 ) -> Job:
-    kind = get_kind(kind_name)
-    validated = kind.Params.model_validate(params)
+    """Queue a job of the kind that takes ``params``, owned by the actor and remembering the
+    actor's scopes (the job acts with them when it calls services). A job submitted by a job
+    (``Actor.for_job``) is that job's child: cancel and pause reach it through its parent."""
+    parent_id = actor.job_id
+    kind = kind_for(params)
+    settings = runtime.settings().jobs
     active = session.scalar(
         select(func.count())
         .select_from(Job)
-        .where(Job.owner_id == principal.user_id, Job.status.in_([str(s) for s in ACTIVE]))
+        .where(Job.owner_id == actor.user_id, Job.status.in_([str(s) for s in ACTIVE]))
     )
-    if (active or 0) >= settings.max_active_per_user:
+    # Children of a running parent were paid for by the parent's slot.
+    if parent_id is None and (active or 0) >= settings.max_active_per_user:
         raise QuotaExceeded(
             f"you have {active} unfinished jobs; the limit is {settings.max_active_per_user}"
         )
     job = Job(
-        owner_id=principal.user_id,
+        owner_id=actor.user_id,
         kind=kind.name,
-        queue=kind.queue,
+        queue=kind.queue_for(params),
         status=Status.QUEUED,
-        target_type=target_type,
-        target_id=target_id,
-        params=validated.model_dump(mode="json"),
-        stages=[{"name": name, "status": "pending"} for name in kind.stages],
+        target_type=target.target_type if target is not None else None,
+        target_id=target.id if target is not None else None,
+        parent_job_id=parent_id,
+        actor_scopes=sorted(actor.scopes),
+        api_key_id=actor.principal.api_key_id,
+        params=params.model_dump(mode="json"),
+        stages=[
+            {"name": stage.name, "weight": stage.weight, "status": "pending"}
+            for stage in kind.stages_for(params)
+        ],
         progress={"fraction": 0.0},
         max_retries=settings.max_retries,
     )
@@ -63,7 +77,7 @@ def create(
     records.append_event(session, job, "status", {"status": job.status, "attempt": 0})
     audit.record(
         session,
-        context,
+        actor.audit,
         "jobs.create",
         target_type="job",
         target_id=job.id,
@@ -73,13 +87,13 @@ def create(
     return job
 
 
-def get_owned(session: Session, principal: Principal, job_id: uuid.UUID) -> Job:
-    return get_visible(session, Job, principal, job_id, "job")
+def get_owned(session: Session, actor: Actor, job_id: uuid.UUID) -> Job:
+    return get_visible(session, Job, actor.principal, job_id, "job")
 
 
 def list_page(
     session: Session,
-    principal: Principal,
+    actor: Actor,
     *,
     status: Status | None,
     kind: str | None,
@@ -88,8 +102,8 @@ def list_page(
     cursor: str | None,
 ) -> Page[Job]:
     statement = select(Job)
-    if not principal.lists_everyone(all_owners):
-        statement = statement.where(Job.owner_id == principal.user_id)
+    if not actor.principal.lists_everyone(all_owners):
+        statement = statement.where(Job.owner_id == actor.user_id)
     if status is not None:
         statement = statement.where(Job.status == status)
     if kind is not None:
@@ -97,29 +111,17 @@ def list_page(
     return paginate(session, statement, Job.id, limit=limit, cursor=cursor)
 
 
-def act(
-    session: Session, context: AuditContext, principal: Principal, job_id: uuid.UUID, action: Action
-) -> Job:
-    """Apply cancel, pause or resume as the state table says, or raise ``InvalidState`` (409)."""
-    get_owned(session, principal, job_id)
+def act(session: Session, actor: Actor, job_id: uuid.UUID, action: Action) -> Job:
+    """Apply cancel, pause or resume as the state table says, or raise ``InvalidState`` (409);
+    the job's unfinished children follow it."""
+    get_owned(session, actor, job_id)
     job = records.locked(session, job_id)
     assert job is not None
-    current = Status(job.status)
-    target = status_after(current, action)
-    if target != current:
-        now = utcnow()
-        if action == Action.CANCEL:
-            job.cancel_requested_at = now
-        elif action == Action.PAUSE:
-            job.pause_requested_at = now
-        elif action == Action.RESUME:
-            job.pause_requested_at = None
-            job.enqueued_at = None
-        records.set_status(session, job, target)
-        records.notify_after_commit(session)
+    current, target = records.act(session, job, action)
+    records.notify_after_commit(session)
     audit.record(
         session,
-        context,
+        actor.audit,
         f"jobs.{action}",
         target_type="job",
         target_id=job.id,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from synthfoundry.errors import InvalidState
+
+if TYPE_CHECKING:
+    from synthfoundry.jobs.models import Job
 
 
 class Status(StrEnum):
@@ -63,22 +68,68 @@ ACTIONS: dict[tuple[Status, Action], Status] = {
 }
 
 
-class HasStatus(Protocol):
-    @property
-    def id(self) -> object: ...
+Effect = Callable[["Job", datetime], None]
 
-    status: str
+
+def _started(job: Job, now: datetime) -> None:
+    if job.started_at is None:
+        job.started_at = now
+
+
+def _pause_withdrawn(job: Job, now: datetime) -> None:
+    job.pause_requested_at = None
+
+
+def _off_the_worker(job: Job, now: datetime) -> None:
+    job.worker_id = None
+    job.enqueued_at = None
+    job.lease_expires_at = None
+
+
+def _completed(job: Job, now: datetime) -> None:
+    job.progress = {**job.progress, "fraction": 1.0, "eta_seconds": 0.0}
+
+
+def _ended(job: Job, now: datetime) -> None:
+    job.finished_at = now
+    job.lease_expires_at = None
+    left = "cancelled" if job.status == Status.CANCELLED else "skipped"
+    job.stages = [
+        {**stage, "status": left} if stage["status"] in ("pending", "running") else stage
+        for stage in job.stages
+    ]
+
+
+def _resumed(job: Job, now: datetime) -> None:
+    job.pause_requested_at = None
+    job.enqueued_at = None
+
+
+# What entering a status does besides setting it, whatever the transition's cause.
+ON_ENTER: dict[Status, tuple[Effect, ...]] = {
+    Status.RUNNING: (_started, _pause_withdrawn),
+    Status.QUEUED: (_off_the_worker, _resumed),
+    Status.PAUSED: (_off_the_worker,),
+    Status.SUCCEEDED: (_completed, _ended),
+    Status.FAILED: (_ended,),
+    Status.CANCELLED: (_ended,),
+}
 
 
 def can_transition(current: Status, target: Status) -> bool:
     return current == target or target in ALLOWED[current]
 
 
-def transition(job: HasStatus, target: Status) -> None:
+def transition(job: Job, target: Status, now: datetime | None = None) -> None:
+    """Give ``job`` the status ``target`` with its side effects, or raise ``InvalidState``."""
     current = Status(job.status)
     if current != target and target not in ALLOWED[current]:
         raise InvalidState(f"job {job.id} is {current}; it cannot become {target}")
+    if current == target:
+        return
     job.status = target
+    for effect in ON_ENTER.get(target, ()):
+        effect(job, now or datetime.now(UTC))
 
 
 def status_after(current: Status, action: Action) -> Status:

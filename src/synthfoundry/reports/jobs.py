@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, ClassVar
 
 import pyarrow.parquet as pq
-from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from synthfoundry.datasets import service as datasets
 from synthfoundry.datasets.models import Dataset
 from synthfoundry.evaluation import evaluate
 from synthfoundry.jobs.context import JobContext
-from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.jobs.kinds import JobKind, Stage, register
+from synthfoundry.jobs.models import Job
+from synthfoundry.jobs.states import Status
 from synthfoundry.reports.models import Report
-from synthfoundry.reports.service import EVALUATE_KIND
+from synthfoundry.reports.schemas import EvaluateParams
 from synthfoundry.synthetic_datasets.models import SyntheticDataset
 from synthfoundry.tabular.metadata import Metadata
 
 
-class EvaluateParams(BaseModel):
-    report_id: uuid.UUID
-
-
 @register
 class EvaluateReport(JobKind):
-    name = EVALUATE_KIND
-    stages: ClassVar[tuple[str, ...]] = ("load", "evaluate", "store")
+    name = "reports.evaluate"
+    stages: ClassVar[tuple[Stage, ...]] = (
+        Stage("load", 0.1),
+        Stage("evaluate", 0.85),
+        Stage("store", 0.05),
+    )
     Params = EvaluateParams
 
     def run(self, context: JobContext) -> dict[str, Any]:
@@ -48,39 +49,38 @@ class EvaluateReport(JobKind):
                 session.expunge_all()
             if real_row is None or synthetic_row is None:
                 raise RuntimeError("the real or the synthetic dataset is gone")
-            real = datasets.read_table(storage, real_row).to_pandas()
+            real = datasets.read_table(real_row).to_pandas()
             with storage.open_read(synthetic_row.storage_key) as source:
                 synthetic = pq.read_table(source).to_pandas()
-            holdout = datasets.read_table(storage, holdout_row).to_pandas() if holdout_row else None
+            holdout = datasets.read_table(holdout_row).to_pandas() if holdout_row else None
         with context.stage("evaluate"):
             metadata = Metadata.model_validate(real_row.column_metadata)
 
             def progress(
                 stage: str, completed: float, total: float | None, unit: str = "", message: str = ""
             ) -> None:
-                context.progress(completed, total, unit=unit or "steps", message=stage)
+                context.progress(completed, total, unit=unit or "steps", message=stage, step=stage)
 
             judged = evaluate(real, synthetic, metadata, holdout, report.target, progress=progress)
         with context.stage("store"):
             storage.put(f"{report.files_prefix}report.json", judged.model_dump_json().encode())
             storage.put(f"{report.files_prefix}report.html", judged.to_html().encode())
             summary = judged.summary()
-            with context.database.unit_of_work(write=True) as session:
-                row = session.get(Report, report.id)
-                if row is not None:
-                    row.status, row.summary = "ready", summary
         return {"report_id": str(report.id), **summary}
+
+    def on_outcome(self, session: Session, job: Job) -> None:
+        if job.status != Status.SUCCEEDED or job.result is None or job.target_id is None:
+            return
+        row = session.get(Report, job.target_id)
+        if row is not None:
+            row.summary = {k: v for k, v in job.result.items() if k != "report_id"}
 
     def cleanup(self, context: JobContext) -> None:
         params = context.params
         assert isinstance(params, EvaluateParams)
         super().cleanup(context)
-        with context.database.unit_of_work(write=True) as session:
+        with context.database.unit_of_work() as session:
             row = session.get(Report, params.report_id)
-            if row is not None:
-                row.status = "failed"
-                prefix = row.files_prefix
-            else:
-                prefix = ""
+            prefix = row.files_prefix if row is not None else ""
         if prefix:
             context.storage.delete_prefix(prefix)

@@ -2,9 +2,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReportStatus(StrEnum):
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
 
 
 class ReportCreate(BaseModel):
@@ -27,8 +34,14 @@ class ReportRead(BaseModel):
     synthetic_dataset_id: uuid.UUID | None
     holdout_dataset_id: uuid.UUID | None
     target: str | None
-    status: Literal["running", "ready", "failed"]
+    status: ReportStatus
     summary: dict[str, Any] | None
     job_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+
+
+class EvaluateParams(BaseModel):
+    """The ``reports.evaluate`` job's parameters."""
+
+    report_id: uuid.UUID

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self
@@ -8,6 +9,7 @@ from typing import Any, ClassVar, Protocol, Self
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from synthfoundry.errors import InvalidInput
+from synthfoundry.progress import Progress, silent
 
 
 class Modality(StrEnum):
@@ -17,8 +19,11 @@ class Modality(StrEnum):
 
 
 class Capabilities(BaseModel):
+    """What generic code (training, generation, probe, search, queues) dispatches on."""
+
     model_config = ConfigDict(frozen=True)
 
+    modality: Modality
     needs_training: bool = True
     conditional: bool = False
     checkpoint: bool = False
@@ -40,13 +45,26 @@ class StopTraining(Exception):
         self.reason = reason
 
 
+class Trial(Protocol):
+    """The part of an Optuna trial a search space uses (the library does not import Optuna)."""
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int: ...
+
+    def suggest_float(self, name: str, low: float, high: float, *, log: bool = False) -> float: ...
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any: ...
+
+
 class Synthesizer(ABC):
-    """A generative model: ``__init__`` stores parameters only; ``fit`` learns; ``sample`` makes."""
+    """A generative model of any modality: ``__init__`` stores parameters only; ``fit`` learns;
+    ``sample`` makes rows, images or a rendered asset from a ``SampleRequest``."""
 
     name: ClassVar[str]
-    modality: ClassVar[Modality]
     Params: ClassVar[type[BaseModel]]
-    capabilities: ClassVar[Capabilities] = Capabilities()
+    SampleRequest: ClassVar[type[BaseModel]]
+    capabilities: ClassVar[Capabilities]
     description: ClassVar[str] = ""
 
     def __init__(self, params: BaseModel | dict[str, Any] | None = None, **overrides: Any) -> None:
@@ -63,6 +81,49 @@ class Synthesizer(ABC):
     @classmethod
     def params_schema(cls) -> dict[str, Any]:
         return cls.Params.model_json_schema()
+
+    @classmethod
+    def sample_request_schema(cls) -> dict[str, Any]:
+        return cls.SampleRequest.model_json_schema()
+
+    @classmethod
+    def search_space(cls, trial: Trial, max_epochs: int) -> dict[str, Any] | None:
+        """Parameters to try in one hyper-parameter search trial; ``None``: nothing to search."""
+        return None
+
+    @classmethod
+    def searchable(cls) -> bool:
+        """Whether the model defines a search space (hyper-parameter search can run)."""
+        own = getattr(cls.search_space, "__func__", None)
+        return own is not getattr(Synthesizer.search_space, "__func__", None)
+
+    @classmethod
+    def queue_for(cls, params: dict[str, Any]) -> str:
+        """``gpu`` for a model that can use one and is asked to (``device="cuda"``), else
+        ``cpu``: "auto" runs wherever a worker is free."""
+        wants_gpu = params.get("device") == "cuda"
+        return "gpu" if cls.capabilities.gpu and wants_gpu else "cpu"
+
+    @abstractmethod
+    def fit(
+        self,
+        data: Any,
+        metadata: Any = None,
+        *,
+        progress: Progress = silent,
+        stop: Stop = never,
+        checkpoint_dir: str | Path | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
+    ) -> Self:
+        """Learn from ``data``; ``stop`` is checked at step boundaries (a pause checkpoints
+        first under ``checkpoint_dir``, and a later fit resumes from there). ``on_checkpoint``
+        is called each time a complete checkpoint is in ``checkpoint_dir``, for a caller that
+        keeps it elsewhere too."""
+
+    @abstractmethod
+    def sample(self, request: Any, /, *, progress: Progress = silent) -> Any:
+        """Make data for ``request`` (an instance of ``SampleRequest``, or what the modality
+        accepts in its place, such as a row count for tables)."""
 
     @abstractmethod
     def save(self, directory: str | Path) -> None:

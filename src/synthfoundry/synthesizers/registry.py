@@ -1,9 +1,9 @@
-"""Registered synthesizers by name; third-party models join through the entry-point group
-``synthfoundry.synthesizers``."""
+"""Registered synthesizers by name. Every model, built-in or third-party, joins through the
+entry-point group ``synthfoundry.synthesizers`` (``name = "package.module:Class"``): a new model
+is one module and one entry point."""
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -12,14 +12,6 @@ from synthfoundry.errors import InvalidInput
 from synthfoundry.synthesizers import artifacts
 from synthfoundry.synthesizers.base import Synthesizer
 
-BUILT_IN_MODULES = (
-    "synthfoundry.tabular.models.gaussian_copula",
-    "synthfoundry.tabular.models.ctgan",
-    "synthfoundry.tabular.models.copulagan",
-    "synthfoundry.tabular.models.tvae",
-    "synthfoundry.tabular.models.ganeraid",
-    "synthfoundry.tabular.models.sequential_trees",
-)
 ENTRY_POINT_GROUP = "synthfoundry.synthesizers"
 # Chosen by measurement (benchmarks/tabular.py, README): best quality, utility and speed.
 DEFAULT_SYNTHESIZER = "sequential_trees"
@@ -29,19 +21,26 @@ _loaded = False
 
 
 def register(synthesizer: type[Synthesizer]) -> type[Synthesizer]:
+    """Add a model by hand (a notebook's own class); installed models use the entry point."""
     _REGISTRY[synthesizer.name] = synthesizer
     return synthesizer
 
 
-def _load() -> None:
+def _load(name: str | None = None) -> None:
+    """Import the models of the entry-point group: only ``name``'s when it is given (importing
+    every model pulls in torch, seconds that a job training a tree model need not spend)."""
     global _loaded
-    if _loaded:
+    if _loaded or (name is not None and name in _REGISTRY):
         return
-    _loaded = True
-    for module in BUILT_IN_MODULES:
-        importlib.import_module(module)
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        register(entry_point.load())
+        if name is not None and entry_point.name != name:
+            continue
+        loaded = entry_point.load()
+        if not (isinstance(loaded, type) and issubclass(loaded, Synthesizer)):
+            raise TypeError(f"entry point {entry_point.name} is not a Synthesizer class")
+        _REGISTRY.setdefault(loaded.name, loaded)
+    if name is None:
+        _loaded = True
 
 
 def list_synthesizers() -> dict[str, type[Synthesizer]]:
@@ -51,7 +50,9 @@ def list_synthesizers() -> dict[str, type[Synthesizer]]:
 
 
 def synthesizer_class(name: str) -> type[Synthesizer]:
-    _load()
+    _load(name)
+    if name not in _REGISTRY:
+        _load()  # an entry point named otherwise than its class's ``name``
     try:
         return _REGISTRY[name]
     except KeyError:

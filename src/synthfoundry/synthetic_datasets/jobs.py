@@ -7,31 +7,31 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from synthfoundry.datasets import service as datasets
 from synthfoundry.datasets.models import Dataset
+from synthfoundry.errors import InvalidInput
 from synthfoundry.evaluation import evaluate
 from synthfoundry.generators import artifacts
 from synthfoundry.generators.models import Generator
 from synthfoundry.jobs.context import JobContext
-from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.jobs.kinds import JobKind, Stage, register
+from synthfoundry.jobs.models import Job
+from synthfoundry.jobs.states import Status
+from synthfoundry.synthesizers.base import Modality
 from synthfoundry.synthetic_datasets.models import SyntheticDataset
-from synthfoundry.synthetic_datasets.service import GENERATE_KIND
+from synthfoundry.synthetic_datasets.schemas import GenerateParams
 from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.metadata import Metadata
 
 CHUNK_ROWS = 50_000
 REPORT_ROWS = 5000
-
-
-class GenerateParams(BaseModel):
-    synthetic_dataset_id: uuid.UUID
 
 
 def _as_condition(raw: dict[str, Any]) -> dict[str, Any]:
@@ -69,8 +69,12 @@ def chunks(
 
 @register
 class GenerateSyntheticDataset(JobKind):
-    name = GENERATE_KIND
-    stages: ClassVar[tuple[str, ...]] = ("load", "generate", "report")
+    name = "synthetic.generate"
+    stages: ClassVar[tuple[Stage, ...]] = (
+        Stage("load", 0.05),
+        Stage("generate", 0.8),
+        Stage("report", 0.15),
+    )
     Params = GenerateParams
 
     def run(self, context: JobContext) -> dict[str, Any]:
@@ -83,9 +87,11 @@ class GenerateSyntheticDataset(JobKind):
                 raise RuntimeError(f"generator {generator.id} has no trained model")
         with (
             tempfile.TemporaryDirectory(prefix="synthfoundry-generate-") as directory,
-            artifacts.loaded(context.storage, model_key) as synthesizer,
+            artifacts.loaded(context.storage, model_key) as loaded,
         ):
-            assert isinstance(synthesizer, TabularSynthesizer)
+            if loaded.capabilities.modality != Modality.TABULAR:
+                raise InvalidInput(f"{loaded.name} does not make rows", field="generator_id")
+            synthesizer = cast(TabularSynthesizer, loaded)
             path = Path(directory) / "data.parquet"
             with context.stage("generate"):
                 written = self._write(context, synthesizer, synthetic, path)
@@ -95,7 +101,7 @@ class GenerateSyntheticDataset(JobKind):
             report = None
             with context.stage("report"):
                 if synthetic.with_report and dataset is not None:
-                    real = datasets.read_table(context.storage, dataset).to_pandas()
+                    real = datasets.read_table(dataset).to_pandas()
                     real = real.sample(min(len(real), REPORT_ROWS), random_state=0)
                     made = pq.read_table(path).to_pandas()
                     made = made.sample(min(len(made), REPORT_ROWS), random_state=0)
@@ -107,16 +113,20 @@ class GenerateSyntheticDataset(JobKind):
                         "column_pair_trends": judged.fidelity.column_pair_trends,
                         "validity": judged.validity.score if judged.validity else None,
                     }
-        with context.database.unit_of_work(write=True) as session:
-            row = session.get(SyntheticDataset, synthetic.id)
-            if row is not None:
-                row.status, row.rows, row.size_bytes, row.report = (
-                    "ready",
-                    written,
-                    size_bytes,
-                    report,
-                )
-        return {"synthetic_dataset_id": str(synthetic.id), "rows": written, "report": report}
+        return {
+            "synthetic_dataset_id": str(synthetic.id),
+            "rows": written,
+            "size_bytes": size_bytes,
+            "report": report,
+        }
+
+    def on_outcome(self, session: Session, job: Job) -> None:
+        if job.status != Status.SUCCEEDED or job.result is None or job.target_id is None:
+            return
+        row = session.get(SyntheticDataset, job.target_id)
+        if row is not None:
+            row.rows, row.size_bytes = job.result["rows"], job.result["size_bytes"]
+            row.report = job.result["report"]
 
     def _write(
         self,
@@ -134,7 +144,7 @@ class GenerateSyntheticDataset(JobKind):
                 writer = writer or pq.ParquetWriter(path, table.schema)
                 writer.write_table(table.cast(writer.schema))
                 written += len(chunk)
-                context.progress(written, synthetic.size, unit="rows")
+                context.progress(written, synthetic.size, unit="rows", step="sample")
         finally:
             if writer is not None:
                 writer.close()
@@ -158,12 +168,8 @@ class GenerateSyntheticDataset(JobKind):
         params = context.params
         assert isinstance(params, GenerateParams)
         super().cleanup(context)
-        with context.database.unit_of_work(write=True) as session:
+        with context.database.unit_of_work() as session:
             row = session.get(SyntheticDataset, params.synthetic_dataset_id)
-            if row is not None:
-                row.status = "failed"
-                key = row.storage_key
-            else:
-                key = None
+            key = row.storage_key if row is not None else None
         if key:
             context.storage.delete(key)

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_SIZE = 100_000_000
+
+
+class SyntheticDatasetStatus(StrEnum):
+    GENERATING = "generating"
+    READY = "ready"
+    FAILED = "failed"
 
 
 class Rebalance(BaseModel):
@@ -63,10 +70,16 @@ class SyntheticDatasetRead(BaseModel):
     conditions: Any
     rebalance: dict[str, Any] | None
     file_format: str
-    status: Literal["generating", "ready", "failed"]
+    status: SyntheticDatasetStatus
     rows: int | None
     size_bytes: int | None
     job_id: uuid.UUID | None
     report: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+
+
+class GenerateParams(BaseModel):
+    """The ``synthetic.generate`` job's parameters."""
+
+    synthetic_dataset_id: uuid.UUID

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
@@ -15,13 +15,19 @@ import pyarrow.parquet as pq
 from synthfoundry.errors import InvalidInput, InvalidState
 from synthfoundry.progress import Progress, silent
 from synthfoundry.synthesizers import artifacts
-from synthfoundry.synthesizers.base import Modality, Stop, Synthesizer, never
+from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, Synthesizer, never
 from synthfoundry.tabular.metadata import ColumnKind, Metadata
+from synthfoundry.tabular.requests import (
+    MAX_SAMPLE_ROWS,
+    Condition,
+    TabularSampleRequest,
+    check_conditions,
+    conditions_from_json,
+    matching,
+)
 
-MAX_SAMPLE_ROWS = 10**9
 CHUNK_ROWS = 100_000
 REJECTION_ROUNDS = 50
-Condition = Mapping[str, Any]
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -33,7 +39,8 @@ def as_frame(data: Any) -> pd.DataFrame:
 
 
 class TabularSynthesizer(Synthesizer):
-    modality = Modality.TABULAR
+    SampleRequest = TabularSampleRequest
+    capabilities: ClassVar[Capabilities] = Capabilities(modality=Modality.TABULAR)
     min_rows: ClassVar[int] = 10
     # True when ``_propose`` returns only rows that meet the conditions (no rejection needed).
     exact_conditions: ClassVar[bool] = False
@@ -67,11 +74,14 @@ class TabularSynthesizer(Synthesizer):
         progress: Progress = silent,
         stop: Stop = never,
         checkpoint_dir: str | Path | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
     ) -> Self:
         """Learn ``data`` (pandas or pyarrow); ``metadata`` overrides the detected column kinds.
         Models that train in epochs write resumable checkpoints under ``checkpoint_dir`` (and on a
-        stop for "pause"); a later fit of the same table and parameters resumes from there."""
+        stop for "pause"), calling ``on_checkpoint`` after each; a later fit of the same table
+        and parameters resumes from there."""
         self._checkpoint_dir = checkpoint_dir
+        self._on_checkpoint = on_checkpoint
         frame = as_frame(data)
         metadata = metadata or Metadata.detect(frame)
         metadata.validate_table(frame, min_rows=self.min_rows)
@@ -103,14 +113,21 @@ class TabularSynthesizer(Synthesizer):
 
     def sample(
         self,
-        rows: int,
+        rows: int | TabularSampleRequest,
+        /,
         conditions: Condition | list[Condition] | None = None,
         seed: int | None = None,
+        *,
         progress: Progress = silent,
     ) -> pd.DataFrame:
         """``rows`` synthetic rows. ``conditions`` fixes values ({"sex": "Female"}) or ranges
-        ({"age": (30, 40)}); a list of conditions, each with a "count", mixes groups."""
+        ({"age": (30, 40)}); a list of conditions, each with a "count", mixes groups. A
+        ``TabularSampleRequest`` may stand for the three."""
         self._require_fitted()
+        if isinstance(rows, TabularSampleRequest):
+            request = rows
+            rows, seed = request.rows, request.seed
+            conditions = conditions_from_json(request.conditions)
         if isinstance(conditions, list):
             parts = [
                 self._sample_matching(
@@ -215,67 +232,25 @@ class TabularSynthesizer(Synthesizer):
             completed.loc[present, name] = known.loc[present, name]
         return completed.reset_index(drop=True)
 
-    def _check_conditions(self, conditions: dict[str, Any]) -> None:
-        metadata = self.metadata_
-        for name, wanted in conditions.items():
-            column = metadata.column(name)
-            if isinstance(wanted, tuple | list):
-                if not column.kind.is_numeric or len(wanted) != 2:
-                    raise InvalidInput(
-                        f"condition on {name!r}: a range needs a numeric column", field=name
-                    )
-                low, high = wanted
-                if (column.maximum is not None and low > column.maximum) or (
-                    column.minimum is not None and high < column.minimum
-                ):
-                    raise InvalidInput(
-                        f"condition on {name!r}: {wanted} lies outside the data's range "
-                        f"{column.minimum}..{column.maximum}",
-                        field=name,
-                    )
-            elif (
-                column.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
-                and column.categories is not None
-                and wanted not in column.categories
-            ):
-                raise InvalidInput(
-                    f"condition on {name!r}: {wanted!r} never occurs in the data", field=name
-                )
-
-    def _matches(self, frame: pd.DataFrame, conditions: dict[str, Any]) -> np.ndarray:
-        keep = np.ones(len(frame), dtype=bool)
-        for name, wanted in conditions.items():
-            values = frame[name]
-            if isinstance(wanted, tuple | list):
-                numbers = pd.to_numeric(values, errors="coerce")
-                keep &= (
-                    ((numbers >= wanted[0]) & (numbers <= wanted[1]))
-                    .fillna(False)
-                    .to_numpy(dtype=bool)
-                )
-            else:
-                keep &= (values == wanted).fillna(False).to_numpy(dtype=bool)
-        return keep
-
     def _sample_matching(
         self, rows: int, conditions: dict[str, Any], rng: np.random.Generator, progress: Progress
     ) -> pd.DataFrame:
         if rows <= 0:
             raise InvalidInput("each condition needs a positive count", field="count")
-        self._check_conditions(conditions)
+        check_conditions(self.metadata_, conditions)
         found: list[pd.DataFrame] = []
         have = 0
         batch = rows if self.exact_conditions else min(max(1000, 4 * rows), CHUNK_ROWS)
         for _round in range(REJECTION_ROUNDS):
             candidates = self._propose(batch, conditions, rng)
-            matching = candidates[self._matches(candidates, conditions)]
-            found.append(matching)
-            have += len(matching)
+            met = candidates[matching(candidates, conditions)]
+            found.append(met)
+            have += len(met)
             progress("sample", min(have, rows), rows, "rows")
             if have >= rows:
                 return pd.concat(found, ignore_index=True).head(rows)
             # The next batch is sized from the share that met the conditions so far.
-            share = max(len(matching), 1) / len(candidates)
+            share = max(len(met), 1) / len(candidates)
             batch = int(np.clip(1.2 * (rows - have) / share, 1000, CHUNK_ROWS))
         raise InvalidInput(
             f"only {have} of {rows} rows met {conditions} in {REJECTION_ROUNDS} rounds; the "

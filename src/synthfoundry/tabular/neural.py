@@ -24,7 +24,7 @@ from torch import nn
 
 from synthfoundry.progress import Progress
 from synthfoundry.synthesizers import artifacts
-from synthfoundry.synthesizers.base import Capabilities, Stop, StopTraining
+from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, StopTraining
 from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.encoding import NumericScheme, Span, TabularEncoder
 
@@ -162,7 +162,7 @@ class NeuralSynthesizer(TabularSynthesizer):
 
     numeric_scheme: ClassVar[NumericScheme] = "modes"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        needs_training=True, conditional=True, checkpoint=True, gpu=True
+        modality=Modality.TABULAR, needs_training=True, conditional=True, checkpoint=True, gpu=True
     )
     params: NeuralParams
 
@@ -241,7 +241,7 @@ class NeuralSynthesizer(TabularSynthesizer):
         for epoch in range(first_epoch, epochs):
             if (reason := stop()) is not None:
                 if reason == "pause" and checkpoint:
-                    self._write_checkpoint(checkpoint, fingerprint, epoch, rng)
+                    self._take_checkpoint(checkpoint, fingerprint, epoch, rng)
                 raise StopTraining(reason)
             for module in self._modules().values():
                 module.train()
@@ -249,7 +249,7 @@ class NeuralSynthesizer(TabularSynthesizer):
             message = ", ".join(f"{name} {value:.4f}" for name, value in losses.items())
             progress("train", epoch + 1, epochs, "epochs", message)
             if checkpoint and (epoch + 1) % self.params.checkpoint_every == 0:
-                self._write_checkpoint(checkpoint, fingerprint, epoch + 1, rng)
+                self._take_checkpoint(checkpoint, fingerprint, epoch + 1, rng)
 
     def _sample(self, rows: int, rng: np.random.Generator) -> pd.DataFrame:
         with torch_threads(self.threads), torch.no_grad():
@@ -271,6 +271,15 @@ class NeuralSynthesizer(TabularSynthesizer):
         digest = hashlib.sha256(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
         digest.update(self.params.model_dump_json(exclude={"epochs", "checkpoint_every"}).encode())
         return digest.hexdigest()
+
+    def _take_checkpoint(
+        self, folder: Path, fingerprint: str, epoch: int, rng: np.random.Generator
+    ) -> None:
+        """Write a checkpoint, then tell the caller that a complete one is there."""
+        self._write_checkpoint(folder, fingerprint, epoch, rng)
+        on_checkpoint = getattr(self, "_on_checkpoint", None)
+        if on_checkpoint is not None:
+            on_checkpoint()
 
     def _write_checkpoint(
         self, folder: Path, fingerprint: str, epoch: int, rng: np.random.Generator

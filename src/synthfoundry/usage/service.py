@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from synthfoundry.accounts.principal import Principal
+from synthfoundry.accounts.actor import Actor
 from synthfoundry.datasets.models import Dataset
 from synthfoundry.generators.models import Generator
 from synthfoundry.jobs.models import Job
@@ -28,11 +28,11 @@ class UsageStats(BaseModel):
     storage_bytes: int
 
 
-def usage(session: Session, principal: Principal, all_owners: bool) -> UsageStats:
-    everyone = principal.lists_everyone(all_owners)
+def usage(session: Session, actor: Actor, all_owners: bool) -> UsageStats:
+    everyone = actor.principal.lists_everyone(all_owners)
 
     def mine(model: Any) -> Any:
-        return None if everyone else model.owner_id == principal.user_id
+        return None if everyone else model.owner_id == actor.user_id
 
     def scalar(column: Any, model: Any) -> int:
         statement = select(func.coalesce(column, 0))
@@ -41,9 +41,12 @@ def usage(session: Session, principal: Principal, all_owners: bool) -> UsageStat
         return int(session.scalar(statement) or 0)
 
     def by_status(model: Any) -> dict[str, int]:
-        statement = select(model.status, func.count()).group_by(model.status)
+        # A derived status is an expression: group the rows of a subquery that names it.
+        rows = select(model.status.label("status"))
         if (condition := mine(model)) is not None:
-            statement = statement.where(condition)
+            rows = rows.where(condition)
+        inner = rows.subquery()
+        statement = select(inner.c.status, func.count()).group_by(inner.c.status)
         return {str(status): int(count) for status, count in session.execute(statement)}
 
     generators = by_status(Generator)

@@ -35,6 +35,6 @@ def get_about(session: SessionDep, database: DatabaseDep, storage: StorageDep) -
         version=__version__,
         api_version="v1",
         instance_id=get_instance_id(session),
-        modalities=sorted({str(cls.modality) for cls in list_synthesizers().values()}),
+        modalities=sorted({str(cls.capabilities.modality) for cls in list_synthesizers().values()}),
         backends=Backends(database=database.backend, storage=storage.protocol),
     )

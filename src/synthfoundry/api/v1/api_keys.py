@@ -3,16 +3,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, Security, status
+from fastapi import APIRouter, Query, Response, status
 
 from synthfoundry.accounts import api_keys
+from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.models import ApiKey
-from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from synthfoundry.api.deps import SessionDep, SettingsDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
-from synthfoundry.api.security import audit_context, authenticated
+from synthfoundry.api.security import require_scope
 
 router = APIRouter(
     prefix="/v1/api-keys",
@@ -20,20 +20,20 @@ router = APIRouter(
     responses=AUTH_PROBLEMS,
 )
 
-ApiKeysRead = Annotated[Principal, Security(authenticated, scopes=["api-keys:read"])]
-ApiKeysWrite = Annotated[Principal, Security(authenticated, scopes=["api-keys:write"])]
+ApiKeysRead = Annotated[Actor, require_scope("api-keys:read")]
+ApiKeysWrite = Annotated[Actor, require_scope("api-keys:write")]
 
 
 @router.get("", response_model=PageOf[ApiKeyRead])
 def list_api_keys(
-    principal: ApiKeysRead,
+    actor: ApiKeysRead,
     session: SessionDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     all_owners: Annotated[bool, Query(description="every user's keys (admin)")] = False,
 ) -> PageOf[ApiKeyRead]:
     """Your API keys, newest first. Secrets are never shown again."""
-    page = api_keys.list_page(session, principal, all_owners=all_owners, limit=limit, cursor=cursor)
+    page = api_keys.list_page(session, actor, all_owners=all_owners, limit=limit, cursor=cursor)
     return PageOf[ApiKeyRead](
         items=[ApiKeyRead.model_validate(key) for key in page.items], next_cursor=page.next_cursor
     )
@@ -41,17 +41,15 @@ def list_api_keys(
 
 @router.post("", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
 def create_api_key(
-    request: Request,
     body: ApiKeyCreate,
-    principal: ApiKeysWrite,
+    actor: ApiKeysWrite,
     session: SessionDep,
     settings: SettingsDep,
 ) -> ApiKeyCreated:
     """Create a key with some of your scopes. The response holds its secret, this once."""
     key, secret = api_keys.create(
         session,
-        audit_context(request),
-        principal,
+        actor,
         body,
         settings.security.secret_key.get_secret_value(),
     )
@@ -63,9 +61,9 @@ def create_api_key(
     response_model=ApiKeyRead,
     responses={404: problem_response("No such API key of yours")},
 )
-def get_api_key(api_key_id: uuid.UUID, principal: ApiKeysRead, session: SessionDep) -> ApiKey:
+def get_api_key(api_key_id: uuid.UUID, actor: ApiKeysRead, session: SessionDep) -> ApiKey:
     """One of your API keys."""
-    return api_keys.get_owned(session, principal, api_key_id)
+    return api_keys.get_owned(session, actor, api_key_id)
 
 
 @router.delete(
@@ -77,9 +75,7 @@ def get_api_key(api_key_id: uuid.UUID, principal: ApiKeysRead, session: SessionD
         409: problem_response("The key is revoked already"),
     },
 )
-def revoke_api_key(
-    request: Request, api_key_id: uuid.UUID, principal: ApiKeysWrite, session: SessionDep
-) -> Response:
+def revoke_api_key(api_key_id: uuid.UUID, actor: ApiKeysWrite, session: SessionDep) -> Response:
     """Revoke a key: it stops working at once."""
-    api_keys.revoke(session, audit_context(request), principal, api_key_id)
+    api_keys.revoke(session, actor, api_key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

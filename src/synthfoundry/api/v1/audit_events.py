@@ -55,7 +55,7 @@ AuditFilterDep = Annotated[AuditFilter, Depends(audit_filter)]
 
 @router.get("", response_model=PageOf[AuditEventRead])
 def list_audit_events(
-    principal: Admin,
+    actor: Admin,
     session: SessionDep,
     filters: AuditFilterDep,
     limit: Limit = 50,
@@ -75,7 +75,7 @@ def list_audit_events(
     responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}},
 )
 def export_audit_events(
-    principal: Admin,
+    actor: Admin,
     database: DatabaseDep,
     filters: AuditFilterDep,
     format: Annotated[Literal["csv", "jsonl"], Query()] = "jsonl",

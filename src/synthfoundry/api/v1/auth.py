@@ -50,7 +50,7 @@ def refresh(
     response_class=Response,
     responses=UNAUTHENTICATED,
 )
-def logout(request: Request, principal: Authenticated, session: SessionDep) -> Response:
+def logout(actor: Authenticated, session: SessionDep) -> Response:
     """End the session of the access token used: it and its refresh tokens stop working."""
-    auth.logout(session, audit_context(request), principal)
+    auth.logout(session, actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,13 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, Security, status
+from fastapi import APIRouter, Query, Response, status
 
-from synthfoundry.accounts.principal import Principal
-from synthfoundry.api.deps import AppStateDep, SessionDep, StorageDep
+from synthfoundry.accounts.actor import Actor
+from synthfoundry.api.accepted import JOB_PROBLEMS, job_accepted
+from synthfoundry.api.deps import AppStateDep, SessionDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
-from synthfoundry.api.security import audit_context, authenticated
+from synthfoundry.api.security import require_scope
 from synthfoundry.generators import service
 from synthfoundry.generators.models import Generator
 from synthfoundry.generators.schemas import (
@@ -23,8 +24,8 @@ from synthfoundry.jobs.schemas import JobRead
 
 router = APIRouter(prefix="/v1/generators", tags=["generators"], responses=AUTH_PROBLEMS)
 
-GeneratorsRead = Annotated[Principal, Security(authenticated, scopes=["generators:read"])]
-GeneratorsWrite = Annotated[Principal, Security(authenticated, scopes=["generators:write"])]
+GeneratorsRead = Annotated[Actor, require_scope("generators:read")]
+GeneratorsWrite = Annotated[Actor, require_scope("generators:write")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_response("No such generator of yours")}
 
 
@@ -35,33 +36,31 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_response("No such gen
     responses={404: problem_response("No such dataset of yours")},
 )
 def create_generator(
-    request: Request, body: GeneratorCreate, principal: GeneratorsWrite, session: SessionDep
+    body: GeneratorCreate, actor: GeneratorsWrite, session: SessionDep
 ) -> Generator:
     """Bind a synthesizer (default: the default model) and its parameters to a dataset."""
-    return service.create(session, audit_context(request), principal, body)
+    return service.create(session, actor, body)
 
 
 @router.get("", response_model=PageOf[GeneratorRead])
 def list_generators(
-    principal: GeneratorsRead,
+    actor: GeneratorsRead,
     session: SessionDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     all_owners: Annotated[bool, Query(description="every user's generators (admin)")] = False,
 ) -> PageOf[GeneratorRead]:
     """Your generators, newest first."""
-    page = service.list_page(session, principal, all_owners=all_owners, limit=limit, cursor=cursor)
+    page = service.list_page(session, actor, all_owners=all_owners, limit=limit, cursor=cursor)
     return PageOf[GeneratorRead](
         items=[GeneratorRead.model_validate(g) for g in page.items], next_cursor=page.next_cursor
     )
 
 
 @router.get("/{generator_id}", response_model=GeneratorRead, responses=NOT_FOUND)
-def get_generator(
-    generator_id: uuid.UUID, principal: GeneratorsRead, session: SessionDep
-) -> Generator:
+def get_generator(generator_id: uuid.UUID, actor: GeneratorsRead, session: SessionDep) -> Generator:
     """One generator: its model, parameters, status and training report."""
-    return service.get_owned(session, principal, generator_id)
+    return service.get_owned(session, actor, generator_id)
 
 
 @router.delete(
@@ -71,14 +70,12 @@ def get_generator(
     responses={**NOT_FOUND, 409: problem_response("A job uses the generator")},
 )
 def delete_generator(
-    request: Request,
     generator_id: uuid.UUID,
-    principal: GeneratorsWrite,
+    actor: GeneratorsWrite,
     session: SessionDep,
-    storage: StorageDep,
 ) -> Response:
     """Delete a generator and its model."""
-    service.delete(session, audit_context(request), principal, storage, generator_id)
+    service.delete(session, actor, generator_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -89,24 +86,18 @@ def delete_generator(
     responses={
         **NOT_FOUND,
         409: problem_response("Already training"),
-        429: problem_response("Too many unfinished jobs or job requests"),
+        **JOB_PROBLEMS,
     },
 )
 def train_generator(
-    request: Request,
     response: Response,
     generator_id: uuid.UUID,
-    principal: GeneratorsWrite,
+    actor: GeneratorsWrite,
     session: SessionDep,
     state: AppStateDep,
 ) -> JobRead:
     """Train in the background: a job with the stages load, analyse, encode, train, report."""
-    state.rate_limiter.hit("jobs", str(principal.user_id))
-    job = service.train(
-        session, audit_context(request), principal, state.settings.jobs, generator_id
-    )
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return JobRead.of(job)
+    return job_accepted(state, actor, response, lambda: service.train(session, actor, generator_id))
 
 
 @router.post(
@@ -116,26 +107,22 @@ def train_generator(
     responses={
         **NOT_FOUND,
         409: problem_response("The generator is busy"),
-        429: problem_response("Too many unfinished jobs or job requests"),
+        **JOB_PROBLEMS,
     },
 )
 def optimize_generator(
-    request: Request,
     response: Response,
     generator_id: uuid.UUID,
     body: OptimizeRequest,
-    principal: GeneratorsWrite,
+    actor: GeneratorsWrite,
     session: SessionDep,
     state: AppStateDep,
 ) -> JobRead:
     """Search the model's parameters with Optuna (n_trials, metric: fidelity, utility or their
     mean); progress per trial; the best parameters are stored on the generator."""
-    state.rate_limiter.hit("jobs", str(principal.user_id))
-    job = service.optimize(
-        session, audit_context(request), principal, state.settings.jobs, generator_id, body
+    return job_accepted(
+        state, actor, response, lambda: service.optimize(session, actor, generator_id, body)
     )
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return JobRead.of(job)
 
 
 @router.post(
@@ -146,10 +133,9 @@ def optimize_generator(
 def probe_generator(
     generator_id: uuid.UUID,
     body: ProbeRequest,
-    principal: GeneratorsRead,
+    actor: GeneratorsRead,
     session: SessionDep,
-    storage: StorageDep,
 ) -> dict[str, Any]:
     """Up to 1000 synthetic rows at once, optionally with conditions."""
-    generator = service.get_owned(session, principal, generator_id)
-    return service.probe(storage, generator, body)
+    generator = service.get_owned(session, actor, generator_id)
+    return service.probe(generator, body)

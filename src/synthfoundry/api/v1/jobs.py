@@ -3,15 +3,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, Security, status
+from fastapi import APIRouter, Query, Response, status
 
-from synthfoundry.accounts.principal import Principal
-from synthfoundry.accounts.scopes import ADMIN
+from synthfoundry.accounts.actor import Actor
+from synthfoundry.api.accepted import JOB_PROBLEMS, job_accepted
 from synthfoundry.api.deps import AppStateDep, SessionDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import AUTH_PROBLEMS, Responses, problem_response
-from synthfoundry.api.security import audit_context, authenticated
+from synthfoundry.api.security import Admin, require_scope
 from synthfoundry.jobs import service
+from synthfoundry.jobs.diagnostics import StepsParams
 from synthfoundry.jobs.schemas import DiagnosticJobCreate, JobEventRead, JobRead
 from synthfoundry.jobs.states import Action, Status
 
@@ -23,14 +24,13 @@ router = APIRouter(
 NOT_FOUND: Responses = {404: problem_response("No such job of yours")}
 REFUSED: Responses = {409: problem_response("The job's status does not allow this action")}
 
-JobsRead = Annotated[Principal, Security(authenticated, scopes=["jobs:read"])]
-JobsWrite = Annotated[Principal, Security(authenticated, scopes=["jobs:write"])]
-Admin = Annotated[Principal, Security(authenticated, scopes=[ADMIN])]
+JobsRead = Annotated[Actor, require_scope("jobs:read")]
+JobsWrite = Annotated[Actor, require_scope("jobs:write")]
 
 
 @router.get("", response_model=PageOf[JobRead])
 def list_jobs(
-    principal: JobsRead,
+    actor: JobsRead,
     session: SessionDep,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -41,7 +41,7 @@ def list_jobs(
     """Your jobs, newest first."""
     page = service.list_page(
         session,
-        principal,
+        actor,
         status=status,
         kind=kind,
         all_owners=all_owners,
@@ -57,45 +57,25 @@ def list_jobs(
     "/diagnostics",
     response_model=JobRead,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={429: problem_response("Too many unfinished jobs or job requests")},
+    responses=JOB_PROBLEMS,
 )
 def create_diagnostic_job(
-    request: Request,
     response: Response,
     body: DiagnosticJobCreate,
-    principal: Admin,
+    actor: Admin,
     session: SessionDep,
     state: AppStateDep,
 ) -> JobRead:
     """Start a `system.steps` job (N timed steps with checkpoints) to check that workers,
     progress, cancel, pause and resume work end to end (admin)."""
-    state.rate_limiter.hit("jobs", str(principal.user_id))
-    job = service.create(
-        session,
-        audit_context(request),
-        principal,
-        state.settings.jobs,
-        "system.steps",
-        body.model_dump(),
-    )
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return JobRead.of(job)
+    params = StepsParams(**body.model_dump())
+    return job_accepted(state, actor, response, lambda: service.submit(session, actor, params))
 
 
 @router.get("/{job_id}", response_model=JobRead, responses=NOT_FOUND)
-def get_job(job_id: uuid.UUID, principal: JobsRead, session: SessionDep) -> JobRead:
+def get_job(job_id: uuid.UUID, actor: JobsRead, session: SessionDep) -> JobRead:
     """One job: status, stages, progress, result or error."""
-    return JobRead.of(service.get_owned(session, principal, job_id))
-
-
-def _act(
-    request: Request,
-    session: SessionDep,
-    principal: Principal,
-    job_id: uuid.UUID,
-    action: Action,
-) -> JobRead:
-    return JobRead.of(service.act(session, audit_context(request), principal, job_id, action))
+    return JobRead.of(service.get_owned(session, actor, job_id))
 
 
 @router.post(
@@ -104,11 +84,9 @@ def _act(
     status_code=status.HTTP_202_ACCEPTED,
     responses={**NOT_FOUND, **REFUSED},
 )
-def cancel_job(
-    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: SessionDep
-) -> JobRead:
+def cancel_job(job_id: uuid.UUID, actor: JobsWrite, session: SessionDep) -> JobRead:
     """Cancel: a queued or paused job at once, a running one at its next safe point."""
-    return _act(request, session, principal, job_id, Action.CANCEL)
+    return JobRead.of(service.act(session, actor, job_id, Action.CANCEL))
 
 
 @router.post(
@@ -117,11 +95,9 @@ def cancel_job(
     status_code=status.HTTP_202_ACCEPTED,
     responses={**NOT_FOUND, **REFUSED},
 )
-def pause_job(
-    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: SessionDep
-) -> JobRead:
+def pause_job(job_id: uuid.UUID, actor: JobsWrite, session: SessionDep) -> JobRead:
     """Pause: a running job checkpoints and stops at its next safe point; resume continues there."""
-    return _act(request, session, principal, job_id, Action.PAUSE)
+    return JobRead.of(service.act(session, actor, job_id, Action.PAUSE))
 
 
 @router.post(
@@ -130,17 +106,15 @@ def pause_job(
     status_code=status.HTTP_202_ACCEPTED,
     responses={**NOT_FOUND, **REFUSED},
 )
-def resume_job(
-    request: Request, job_id: uuid.UUID, principal: JobsWrite, session: SessionDep
-) -> JobRead:
+def resume_job(job_id: uuid.UUID, actor: JobsWrite, session: SessionDep) -> JobRead:
     """Resume a paused job from its last checkpoint."""
-    return _act(request, session, principal, job_id, Action.RESUME)
+    return JobRead.of(service.act(session, actor, job_id, Action.RESUME))
 
 
 @router.get("/{job_id}/logs", response_model=list[JobEventRead], responses=NOT_FOUND)
 def get_job_logs(
     job_id: uuid.UUID,
-    principal: JobsRead,
+    actor: JobsRead,
     session: SessionDep,
     after_seq: Annotated[
         int, Query(ge=0, le=2**62, description="only lines after this sequence")
@@ -148,6 +122,6 @@ def get_job_logs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[JobEventRead]:
     """The job's log lines, oldest first."""
-    service.get_owned(session, principal, job_id)
+    service.get_owned(session, actor, job_id)
     events = service.events_after(session, job_id, after_seq, event_type="log", limit=limit)
     return [JobEventRead.model_validate(event) for event in events]

@@ -3,16 +3,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response, Security, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from synthfoundry.accounts.principal import Principal
+from synthfoundry.accounts.actor import Actor
+from synthfoundry.api.accepted import JOB_PROBLEMS, job_accepted
 from synthfoundry.api.deps import AppStateDep, SessionDep, StorageDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
-from synthfoundry.api.security import audit_context, authenticated
+from synthfoundry.api.security import require_scope
 from synthfoundry.api.v1.datasets import MEDIA_TYPES
-from synthfoundry.datasets.service import export_table, safe_stem
+from synthfoundry.datasets.exports import export_table, safe_stem
 from synthfoundry.jobs.schemas import JobRead
 from synthfoundry.synthetic_datasets import service
 from synthfoundry.synthetic_datasets.models import SyntheticDataset
@@ -22,8 +23,8 @@ router = APIRouter(
     prefix="/v1/synthetic-datasets", tags=["synthetic-datasets"], responses=AUTH_PROBLEMS
 )
 
-SyntheticRead = Annotated[Principal, Security(authenticated, scopes=["synthetic-datasets:read"])]
-SyntheticWrite = Annotated[Principal, Security(authenticated, scopes=["synthetic-datasets:write"])]
+SyntheticRead = Annotated[Actor, require_scope("synthetic-datasets:read")]
+SyntheticWrite = Annotated[Actor, require_scope("synthetic-datasets:write")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: problem_response("No such synthetic dataset of yours")
 }
@@ -36,34 +37,30 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     responses={
         404: problem_response("No such generator of yours"),
         409: problem_response("The generator is not trained"),
-        429: problem_response("Too many unfinished jobs or job requests"),
+        **JOB_PROBLEMS,
     },
 )
 def create_synthetic_dataset(
-    request: Request,
     response: Response,
     body: SyntheticDatasetCreate,
-    principal: SyntheticWrite,
+    actor: SyntheticWrite,
     session: SessionDep,
     state: AppStateDep,
 ) -> JobRead:
     """Generate rows in the background; the job's target is the new synthetic dataset."""
-    state.rate_limiter.hit("jobs", str(principal.user_id))
-    job = service.create(session, audit_context(request), principal, state.settings.jobs, body)
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return JobRead.of(job)
+    return job_accepted(state, actor, response, lambda: service.create(session, actor, body))
 
 
 @router.get("", response_model=PageOf[SyntheticDatasetRead])
 def list_synthetic_datasets(
-    principal: SyntheticRead,
+    actor: SyntheticRead,
     session: SessionDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     all_owners: Annotated[bool, Query(description="every user's (admin)")] = False,
 ) -> PageOf[SyntheticDatasetRead]:
     """Your synthetic datasets, newest first."""
-    page = service.list_page(session, principal, all_owners=all_owners, limit=limit, cursor=cursor)
+    page = service.list_page(session, actor, all_owners=all_owners, limit=limit, cursor=cursor)
     return PageOf[SyntheticDatasetRead](
         items=[SyntheticDatasetRead.model_validate(s) for s in page.items],
         next_cursor=page.next_cursor,
@@ -72,10 +69,10 @@ def list_synthetic_datasets(
 
 @router.get("/{synthetic_dataset_id}", response_model=SyntheticDatasetRead, responses=NOT_FOUND)
 def get_synthetic_dataset(
-    synthetic_dataset_id: uuid.UUID, principal: SyntheticRead, session: SessionDep
+    synthetic_dataset_id: uuid.UUID, actor: SyntheticRead, session: SessionDep
 ) -> SyntheticDataset:
     """One synthetic dataset: its request, status, size and quality report."""
-    return service.get_owned(session, principal, synthetic_dataset_id)
+    return service.get_owned(session, actor, synthetic_dataset_id)
 
 
 @router.get(
@@ -89,7 +86,7 @@ def get_synthetic_dataset(
 )
 def download_synthetic_dataset(
     synthetic_dataset_id: uuid.UUID,
-    principal: SyntheticRead,
+    actor: SyntheticRead,
     session: SessionDep,
     storage: StorageDep,
     file_format: Annotated[
@@ -98,7 +95,7 @@ def download_synthetic_dataset(
     ] = None,
 ) -> StreamingResponse:
     """The rows as CSV (spreadsheet formulas neutralised), JSON, Parquet or a ZIP of CSV."""
-    synthetic = service.get_owned(session, principal, synthetic_dataset_id)
+    synthetic = service.get_owned(session, actor, synthetic_dataset_id)
     key = service.require_ready(synthetic)
     chosen = file_format or synthetic.file_format
     return StreamingResponse(
@@ -117,12 +114,10 @@ def download_synthetic_dataset(
     responses={**NOT_FOUND, 409: problem_response("Still being generated")},
 )
 def delete_synthetic_dataset(
-    request: Request,
     synthetic_dataset_id: uuid.UUID,
-    principal: SyntheticWrite,
+    actor: SyntheticWrite,
     session: SessionDep,
-    storage: StorageDep,
 ) -> Response:
     """Delete a synthetic dataset and its file."""
-    service.delete(session, audit_context(request), principal, storage, synthetic_dataset_id)
+    service.delete(session, actor, synthetic_dataset_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,28 +5,25 @@ goes on where it stopped."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, ClassVar
 
 import optuna
 import pandas as pd
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from synthfoundry.datasets import service as datasets
 from synthfoundry.evaluation import evaluate
-from synthfoundry.generators.models import Generator
-from synthfoundry.generators.schemas import Metric, OptimizeRequest
-from synthfoundry.generators.search import SEARCH_SPACES
-from synthfoundry.generators.service import OPTIMIZE_KIND
+from synthfoundry.generators.jobs.params import OptimizeParams
 from synthfoundry.generators.jobs.train import load_generator
+from synthfoundry.generators.models import Generator
+from synthfoundry.generators.schemas import Metric
 from synthfoundry.jobs.context import JobContext
-from synthfoundry.jobs.kinds import JobKind, register
+from synthfoundry.jobs.kinds import JobKind, Stage, register
+from synthfoundry.jobs.models import Job
+from synthfoundry.jobs.states import Status
 from synthfoundry.synthesizers.registry import synthesizer_class
-from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.metadata import Metadata
-
-
-class OptimizeParams(OptimizeRequest):
-    generator_id: uuid.UUID
 
 
 def score(report: Any, metric: Metric) -> float:
@@ -41,16 +38,24 @@ def score(report: Any, metric: Metric) -> float:
 
 @register
 class OptimizeGenerator(JobKind):
-    name = OPTIMIZE_KIND
-    stages: ClassVar[tuple[str, ...]] = ("load", "search", "store")
+    name = "generators.optimize"
+    stages: ClassVar[tuple[Stage, ...]] = (
+        Stage("load", 0.05),
+        Stage("search", 0.9),
+        Stage("store", 0.05),
+    )
     Params = OptimizeParams
+
+    def queue_for(self, params: BaseModel) -> str:
+        assert isinstance(params, OptimizeParams)
+        return params.queue
 
     def run(self, context: JobContext) -> dict[str, Any]:
         params = context.params
         assert isinstance(params, OptimizeParams)
         with context.stage("load"):
             generator, dataset = load_generator(context, params.generator_id)
-            frame = datasets.read_table(context.storage, dataset).to_pandas()
+            frame = datasets.read_table(dataset).to_pandas()
             if len(frame) > params.max_rows:
                 frame = frame.sample(params.max_rows, random_state=params.seed)
             validation = frame.sample(frac=0.2, random_state=params.seed)
@@ -63,7 +68,7 @@ class OptimizeGenerator(JobKind):
             study = optuna.create_study(
                 direction="maximize", sampler=optuna.samplers.TPESampler(seed=params.seed)
             )
-            space = SEARCH_SPACES[generator.synthesizer]
+            space = synthesizer_class(generator.synthesizer).search_space
             distributions = self._distributions(space, params.max_epochs)
             for done in state["trials"]:
                 study.add_trial(
@@ -74,23 +79,24 @@ class OptimizeGenerator(JobKind):
             for number in range(len(state["trials"]), params.n_trials):
                 context.check()
                 trial = study.ask()
-                suggested = space(trial, params.max_epochs)
+                suggested = space(trial, params.max_epochs) or {}
                 value = self._trial(context, generator, suggested, train, validation, metadata)
                 study.tell(trial, value)
                 state["trials"].append({"params": trial.params, "value": value})
                 context.save_checkpoint(state)
                 best = study.best_value
                 context.progress(
-                    number + 1, params.n_trials, unit="trials", message=f"best {best:.4f}"
+                    number + 1,
+                    params.n_trials,
+                    unit="trials",
+                    message=f"best {best:.4f}",
+                    step="trials",
                 )
         with context.stage("store"):
-            best_params = {**generator.params, **study.best_params}
-            with context.database.unit_of_work(write=True) as session:
-                row = session.get(Generator, generator.id)
-                if row is not None:
-                    row.params = synthesizer_class(row.synthesizer)(best_params).params.model_dump(
-                        mode="json"
-                    )
+            chosen = {**generator.params, **study.best_params}
+            best_params = synthesizer_class(generator.synthesizer)(chosen).params.model_dump(
+                mode="json"
+            )
         return {
             "generator_id": str(generator.id),
             "metric": params.metric,
@@ -98,6 +104,14 @@ class OptimizeGenerator(JobKind):
             "best_params": best_params,
             "trials": len(study.trials),
         }
+
+    def on_outcome(self, session: Session, job: Job) -> None:
+        """The best parameters found become the generator's."""
+        if job.status != Status.SUCCEEDED or job.result is None or job.target_id is None:
+            return
+        row = session.get(Generator, job.target_id)
+        if row is not None:
+            row.params = job.result["best_params"]
 
     def _distributions(self, space: Any, max_epochs: int) -> dict[str, Any]:
         probe = optuna.create_study().ask()
@@ -119,9 +133,7 @@ class OptimizeGenerator(JobKind):
         cls = synthesizer_class(generator.synthesizer)
         if "threads" in cls.Params.model_fields and settings.get("threads") is None:
             settings["threads"] = context.settings.torch_threads
-        synthesizer = cls(settings)
-        assert isinstance(synthesizer, TabularSynthesizer)
-        synthesizer.fit(train, metadata)
-        synthetic = synthesizer.sample(len(train), seed=params.seed)
+        synthesizer = cls(settings).fit(train, metadata)
+        synthetic = synthesizer.sample(synthesizer.SampleRequest(rows=len(train), seed=params.seed))
         report = evaluate(train, synthetic, metadata, validation, params.target)
         return score(report, params.metric)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from synthfoundry.synthesizers.registry import register
 from synthfoundry.tabular.encoding import NumericScheme
 from synthfoundry.tabular.models.ctgan import CTGANSynthesizer
 
 
-@register
 class CopulaGANSynthesizer(CTGANSynthesizer):
     name = "copulagan"
     description = "CTGAN on copula-normalised numeric columns."

@@ -16,7 +16,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from synthfoundry.synthesizers.registry import register
+from synthfoundry.synthesizers.base import Trial
 from synthfoundry.tabular.conditions import ConditionSampler
 from synthfoundry.tabular.neural import NeuralParams, NeuralSynthesizer, SpanLayout, draw
 
@@ -69,13 +69,22 @@ class Critic(nn.Module):
         return self.network(x.reshape(-1, x.shape[1] * self.pac))  # type: ignore[no-any-return]
 
 
-@register
 class CTGANSynthesizer(NeuralSynthesizer):
     name = "ctgan"
     description = "Conditional GAN with mode-specific normalisation (Xu et al. 2019)."
     Params = CTGANParams
     params: CTGANParams
     sampling_modules: ClassVar[tuple[str, ...]] = ("generator",)
+
+    @classmethod
+    def search_space(cls, trial: Trial, max_epochs: int) -> dict[str, Any]:
+        return {
+            "epochs": trial.suggest_int("epochs", max(1, max_epochs // 10), max_epochs),
+            "batch_size": trial.suggest_int("batch_size", 100, 1000, step=100),
+            "generator_lr": trial.suggest_float("generator_lr", 5e-5, 1e-3, log=True),
+            "discriminator_lr": trial.suggest_float("discriminator_lr", 5e-5, 1e-3, log=True),
+            "embedding_dim": trial.suggest_categorical("embedding_dim", [64, 128, 256]),
+        }
 
     def _build(self, width: int) -> None:
         p = self.params

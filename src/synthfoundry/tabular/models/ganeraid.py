@@ -5,14 +5,14 @@ categories one-hot."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from pydantic import Field
 from torch import nn
 
-from synthfoundry.synthesizers.registry import register
+from synthfoundry.synthesizers.base import Trial
 from synthfoundry.tabular.encoding import NumericScheme
 from synthfoundry.tabular.neural import NeuralParams, NeuralSynthesizer, SpanLayout
 
@@ -50,7 +50,6 @@ class ColumnLSTM(nn.Module):
         return torch.cat(outputs, dim=1)
 
 
-@register
 class GANerAidSynthesizer(NeuralSynthesizer):
     name = "ganeraid"
     description = "GANerAid-style GAN with an LSTM generator, for small tables."
@@ -58,6 +57,15 @@ class GANerAidSynthesizer(NeuralSynthesizer):
     params: GANerAidParams
     numeric_scheme: ClassVar[NumericScheme] = "minmax"
     sampling_modules: ClassVar[tuple[str, ...]] = ("generator",)
+
+    @classmethod
+    def search_space(cls, trial: Trial, max_epochs: int) -> dict[str, Any]:
+        return {
+            "epochs": trial.suggest_int("epochs", max(1, max_epochs // 10), max_epochs),
+            "hidden_size": trial.suggest_int("hidden_size", 50, 400, log=True),
+            "generator_lr": trial.suggest_float("generator_lr", 1e-4, 2e-3, log=True),
+            "discriminator_lr": trial.suggest_float("discriminator_lr", 1e-4, 2e-3, log=True),
+        }
 
     def _build(self, width: int) -> None:
         p = self.params

@@ -12,8 +12,7 @@ from pydantic import BaseModel, Field
 from scipy import stats
 
 from synthfoundry.progress import Progress
-from synthfoundry.synthesizers.base import Capabilities, Stop, StopTraining
-from synthfoundry.synthesizers.registry import register
+from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, StopTraining, Trial
 from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.codecs import ColumnCodec
 
@@ -41,13 +40,19 @@ def _positive_definite(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(repaired / np.outer(scale, scale))
 
 
-@register
 class GaussianCopulaSynthesizer(TabularSynthesizer):
     name = "gaussian_copula"
     description = "Per-column marginals joined by a Gaussian copula; fast on CPU."
     Params = GaussianCopulaParams
-    capabilities: ClassVar[Capabilities] = Capabilities(needs_training=True, conditional=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        modality=Modality.TABULAR, needs_training=True, conditional=True
+    )
     params: GaussianCopulaParams
+
+    @classmethod
+    def search_space(cls, trial: Trial, max_epochs: int) -> dict[str, Any]:
+        families = ["auto", "empirical", "normal", "beta", "gamma", "uniform"]
+        return {"marginals": trial.suggest_categorical("marginals", families)}
 
     def _fit(self, data: pd.DataFrame, progress: Progress, stop: Stop) -> None:
         rng = np.random.default_rng(self.params.seed)

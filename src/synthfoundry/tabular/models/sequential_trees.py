@@ -28,8 +28,7 @@ from pydantic import BaseModel, Field
 
 from synthfoundry.errors import InvalidInput
 from synthfoundry.progress import Progress
-from synthfoundry.synthesizers.base import Capabilities, Stop, StopTraining
-from synthfoundry.synthesizers.registry import register
+from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, StopTraining, Trial
 from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.codecs import ColumnCodec
 from synthfoundry.tabular.transforms import booleans_or_labels, numeric_values, restore_values
@@ -67,14 +66,23 @@ class Step:
     smooth: bool = False  # draw between neighbouring donors rather than a donor itself
 
 
-@register
 class SequentialTreesSynthesizer(TabularSynthesizer):
     name = "sequential_trees"
     description = "Column-by-column decision trees with leaf sampling; fast, exact conditions."
     Params = SequentialTreesParams
-    capabilities: ClassVar[Capabilities] = Capabilities(needs_training=True, conditional=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        modality=Modality.TABULAR, needs_training=True, conditional=True
+    )
     params: SequentialTreesParams
     exact_conditions: ClassVar[bool] = True
+
+    @classmethod
+    def search_space(cls, trial: Trial, max_epochs: int) -> dict[str, Any]:
+        return {
+            "min_leaf": trial.suggest_int("min_leaf", 2, 200, log=True),
+            "smoothing": trial.suggest_categorical("smoothing", [True, False]),
+            "order": trial.suggest_categorical("order", ["auto", "given"]),
+        }
 
     # -- fit -------------------------------------------------------------------------------------
     def _min_leaf(self, rows: int) -> int:

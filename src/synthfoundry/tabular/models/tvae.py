@@ -3,14 +3,14 @@ Numbers are decoded with a learned noise scale per output; categories with cross
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from pydantic import Field
 from torch import nn
 
-from synthfoundry.synthesizers.registry import register
+from synthfoundry.synthesizers.base import Trial
 from synthfoundry.tabular.neural import NeuralParams, NeuralSynthesizer
 
 SIGMA_RANGE = (0.01, 1.0)
@@ -55,13 +55,22 @@ class Decoder(nn.Module):
         return self.network(z)  # type: ignore[no-any-return]
 
 
-@register
 class TVAESynthesizer(NeuralSynthesizer):
     name = "tvae"
     description = "Variational autoencoder for tables (Xu et al. 2019)."
     Params = TVAEParams
     params: TVAEParams
     sampling_modules: ClassVar[tuple[str, ...]] = ("decoder",)
+
+    @classmethod
+    def search_space(cls, trial: Trial, max_epochs: int) -> dict[str, Any]:
+        return {
+            "epochs": trial.suggest_int("epochs", max(1, max_epochs // 10), max_epochs),
+            "batch_size": trial.suggest_int("batch_size", 100, 1000, step=100),
+            "learning_rate": trial.suggest_float("learning_rate", 1e-4, 3e-3, log=True),
+            "embedding_dim": trial.suggest_categorical("embedding_dim", [64, 128, 256]),
+            "loss_factor": trial.suggest_float("loss_factor", 1.0, 4.0),
+        }
 
     def _build(self, width: int) -> None:
         p = self.params

@@ -1,0 +1,22 @@
+"""The parameters of the generators' job kinds (the service submits them; the kinds run them)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel
+
+from synthfoundry.generators.schemas import OptimizeRequest
+
+Queue = Literal["cpu", "gpu"]
+
+
+class TrainParams(BaseModel):
+    generator_id: uuid.UUID
+    queue: Queue = "cpu"
+
+
+class OptimizeParams(OptimizeRequest):
+    generator_id: uuid.UUID
+    queue: Queue = "cpu"
