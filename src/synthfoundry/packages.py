@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 ENTRY_POINT_GROUP = "synthfoundry.packages"
+SYNTHESIZERS = "synthfoundry.synthesizers"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,15 @@ def import_job_kinds() -> None:
     for package in installed():
         for module in package.job_kinds:
             importlib.import_module(module)
+
+
+def job_kind_modules() -> list[str]:
+    return [module for package in installed() for module in package.job_kinds]
+
+
+def synthesizer_modules() -> list[str]:
+    """The modules of every model in the entry-point group (without importing them)."""
+    return sorted({entry_point.module for entry_point in entry_points(group=SYNTHESIZERS)})
 
 
 def load_routers() -> list[Any]:

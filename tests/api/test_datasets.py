@@ -237,3 +237,23 @@ def test_large_uploads_are_ingested_by_a_job(
         failed = client.get(f"/v1/datasets/{broken['body']['id']}", headers=owner.headers).json()
         assert failed["status"] == "failed" and "row 402" in failed["error"]
         assert not [p for p in stored_files(settings) if broken["body"]["id"] in str(p)]
+
+
+def test_a_failed_upload_request_leaves_no_file_behind(
+    client: TestClient,
+    migrated_database: Database,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+
+    def broken_audit(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the audit log is down")
+
+    # The table is stored before the audit event fails: the rollback must take the file back.
+    monkeypatch.setattr("synthfoundry.datasets.service.audit.record", broken_audit)
+    failed = upload(client, owner, CSV)
+
+    assert failed["status"] == 500
+    assert client.get("/v1/datasets", headers=owner.headers).json()["items"] == []
+    assert stored_files(settings) == []
