@@ -74,7 +74,16 @@ def test_cancel_pause_and_resume_over_http(client: TestClient, admin: Account) -
     paused = start_job(client, admin, steps=150, step_seconds=0.02)
     for job in (cancelled, paused):
         wait_job(client, admin, job["id"], {"running"})
-    time.sleep(0.3)
+    # Paused once it has taken a checkpoint (a step), however slowly its process started.
+    deadline = time.monotonic() + 30
+    while (
+        client.get(f"/v1/jobs/{paused['id']}", headers=admin.headers)
+        .json()["progress"]
+        .get("completed", 0)
+        < 1
+    ):
+        assert time.monotonic() < deadline, "the job made no step"
+        time.sleep(0.05)
 
     assert (
         client.post(f"/v1/jobs/{cancelled['id']}/cancel", headers=admin.headers).json()["status"]
