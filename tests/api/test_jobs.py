@@ -193,8 +193,14 @@ def live(tmp_path: Path) -> Iterator[tuple[str, Account, TestClient]]:
     database.dispose()
 
 
-async def _collect(ws_url: str, token: str, after_seq: int | None = None) -> list[dict[str, Any]]:
-    """Every message of one job's socket until the job ends."""
+async def _collect(
+    ws_url: str,
+    token: str,
+    after_seq: int | None = None,
+    connected: asyncio.Semaphore | None = None,
+) -> list[dict[str, Any]]:
+    """Every message of one job's socket until the job ends (`connected` is released on the
+    snapshot)."""
     received: list[dict[str, Any]] = []
     auth: dict[str, Any] = {"type": "auth", "token": token}
     if after_seq is not None:
@@ -204,6 +210,8 @@ async def _collect(ws_url: str, token: str, after_seq: int | None = None) -> lis
         while True:
             message = json.loads(await asyncio.wait_for(socket.recv(), 30))
             received.append(message)
+            if message.get("type") == "snapshot" and connected is not None:
+                connected.release()
             if message.get("type") == "snapshot" and message["job"]["status"] in TERMINAL:
                 return received  # connected after the end: nothing more will come
             if message.get("event") == "status" and message["data"]["status"] in TERMINAL:
@@ -215,12 +223,24 @@ def test_twenty_websocket_clients_each_receive_every_event_in_order(
 ) -> None:
     base_url, admin, _helper = live
     http = httpx.Client(base_url=base_url, headers=admin.headers)
-    # Long enough (3 s) that all 20 clients connect well before it ends, even on a busy machine.
-    job = http.post("/v1/jobs/diagnostics", json={"steps": 60, "step_seconds": 0.05}).json()
+    # Runs until cancelled once every client has its snapshot and a few more events have passed,
+    # so no client can connect after the end however slow the machine is.
+    job = http.post("/v1/jobs/diagnostics", json={"steps": 6000, "step_seconds": 0.05}).json()
     ws_url = base_url.replace("http", "ws") + f"/v1/jobs/{job['id']}/events"
 
     async def all_clients() -> list[list[dict[str, Any]]]:
-        return await asyncio.gather(*[_collect(ws_url, admin.access_token) for _ in range(20)])
+        connected = asyncio.Semaphore(0)
+        clients = [
+            asyncio.create_task(_collect(ws_url, admin.access_token, connected=connected))
+            for _ in range(20)
+        ]
+        for _ in clients:
+            await asyncio.wait_for(connected.acquire(), 60)
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient(base_url=base_url, headers=admin.headers) as async_http:
+            cancelled = await async_http.post(f"/v1/jobs/{job['id']}/cancel")
+            assert cancelled.status_code == 202, cancelled.text
+        return list(await asyncio.gather(*clients))
 
     streams = asyncio.run(all_clients())
 
