@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # package about each. The filter drops those lines only; pipefail keeps pip's exit status.
 QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api bench-images
 
 # torch goes in first, as the CPU build: resolved as a dependency, pip would fetch CUDA packages.
 TORCH ?= torch==2.13.0
@@ -23,13 +23,13 @@ $(VENV)/bin/python:
 	$(PIP_INSTALL) "$(TORCH)" 2>&1 | $(QUIET_MIRRORS)
 
 $(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) -e . 2>&1 | $(QUIET_MIRRORS)
-	$(BIN)/python -c "import synthfoundry.api"
+	$(PIP_INSTALL) -e ".[images]" 2>&1 | $(QUIET_MIRRORS)
+	$(BIN)/python -c "import synthfoundry.api, diffusers"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) -e ".[dev,postgres,s3,celery]" 2>&1 | $(QUIET_MIRRORS)
-	$(BIN)/python -c "import synthfoundry.api, pytest, moto, psycopg, s3fs"
+	$(PIP_INSTALL) -e ".[dev,postgres,s3,celery,images]" 2>&1 | $(QUIET_MIRRORS)
+	$(BIN)/python -c "import synthfoundry.api, pytest, moto, psycopg, s3fs, diffusers"
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
@@ -78,3 +78,6 @@ bench-tabular: install-dev
 
 bench-api: install-dev system-packages
 	$(BIN)/python -m benchmarks.api
+
+bench-images: install-dev
+	$(BIN)/python -m benchmarks.images

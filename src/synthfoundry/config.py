@@ -99,6 +99,16 @@ class DatasetSettings(BaseModel):
     preview_max_rows: int = Field(default=1000, ge=1, le=100_000)
 
 
+class ImageSettings(BaseModel):
+    max_upload_bytes: int = Field(
+        default=1024 * 1024 * 1024, ge=1024, description="largest image dataset ZIP upload"
+    )
+    max_upload_images: int = Field(default=100_000, ge=1, description="images in one upload")
+    max_image_pixels: int = Field(
+        default=64_000_000, ge=4096, description="width x height of one uploaded image"
+    )
+
+
 class EventsSettings(BaseModel):
     url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
     poll_interval_seconds: float = Field(default=0.1, gt=0, le=10)
@@ -134,6 +144,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     datasets: DatasetSettings = Field(default_factory=DatasetSettings)
+    images: ImageSettings = Field(default_factory=ImageSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

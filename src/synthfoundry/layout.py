@@ -15,6 +15,7 @@ DATASETS = "datasets"
 GENERATORS = "generators"
 SYNTHETIC_DATASETS = "synthetic"
 REPORTS = "reports"
+IMAGE_DATASETS = "images"
 
 
 def object_folder(area: str, owner_id: uuid.UUID, object_id: uuid.UUID) -> str:

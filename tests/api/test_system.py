@@ -19,7 +19,7 @@ def test_about_names_version_instance_and_backends(
     assert about["api_version"] == "v1"
     assert about["instance_id"] == str(instance_id)
     assert about["backends"] == {"database": migrated_database.backend, "storage": "file"}
-    assert about["modalities"] == ["tabular"]
+    assert about["modalities"] == ["image", "tabular"]
 
 
 def test_openapi_has_clean_unique_operation_ids(sqlite_client: TestClient) -> None:

@@ -11,6 +11,7 @@ RESOURCES = (
     "generators",
     "synthetic-datasets",
     "reports",
+    "image-datasets",
     "jobs",
     "workflows",
     "api-keys",

@@ -162,11 +162,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     max_body = settings.server.max_body_bytes
     # Multipart framing adds a little to the file itself.
-    max_upload = settings.datasets.max_upload_bytes + 64 * 1024
+    upload_limits = {
+        "/v1/datasets": settings.datasets.max_upload_bytes + 64 * 1024,
+        "/v1/image-datasets/upload": settings.images.max_upload_bytes + 64 * 1024,
+    }
 
     def body_limit(scope: Scope) -> int:
-        if scope.get("method") == "POST" and scope.get("path") == "/v1/datasets":
-            return max_upload
+        if scope.get("method") == "POST":
+            return upload_limits.get(scope.get("path", ""), max_body)
         return max_body
 
     app.add_middleware(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from synthfoundry import __version__
-from synthfoundry.cli import audit, config, db, remote, users
+from synthfoundry.cli import audit, config, db, images, remote, users
 from synthfoundry.cli.evaluate import evaluate
 from synthfoundry.cli.serve import serve
 from synthfoundry.cli.worker import worker
@@ -24,6 +24,7 @@ app.add_typer(audit.app, name="audit")
 # Against a running server, through the Python client:
 app.add_typer(remote.datasets_app, name="datasets")
 app.add_typer(remote.jobs_app, name="jobs")
+app.add_typer(images.app, name="images")
 app.command()(remote.train)
 app.command()(remote.generate)
 app.command()(remote.probe)

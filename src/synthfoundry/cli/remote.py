@@ -151,7 +151,7 @@ def download_dataset(
 ) -> None:
     """Download a dataset."""
     with connected(base_url, api_key) as client:
-        _save(lambda target: client.datasets.download(dataset_id, target, file_format), out)
+        save_download(lambda target: client.datasets.download(dataset_id, target, file_format), out)
 
 
 @datasets_app.command("delete")
@@ -291,7 +291,7 @@ def cancel_job(
         show(client.jobs.cancel(job_id), output, JOB_COLUMNS)
 
 
-def _save(download: Callable[[Any], bytes], out: Path | None) -> None:
+def save_download(download: Callable[[Any], bytes], out: Path | None) -> None:
     if out is None:
         sys.stdout.buffer.write(download(None))
         sys.stdout.flush()

@@ -25,7 +25,9 @@ def worker(
     takes jobs straight from the database (any number of them can share one database)."""
     settings = load_settings()
     queue_list = [queue.strip() for queue in queues.split(",") if queue.strip()]
-    count = concurrency or max(1, settings.jobs.concurrency)
+    # A GPU runs one job at a time (a second would only compete for its memory).
+    default = 1 if queue_list == ["gpu"] else max(1, settings.jobs.concurrency)
+    count = concurrency or default
     if settings.jobs.backend == "celery":
         from synthfoundry.jobs.backends.celery import worker_main
 

@@ -13,6 +13,7 @@ import httpx
 from synthfoundry.client.datasets import Datasets
 from synthfoundry.client.errors import raise_for_problem
 from synthfoundry.client.generators import Generators
+from synthfoundry.client.images import Images
 from synthfoundry.client.jobs import Jobs
 from synthfoundry.client.reports import Reports
 from synthfoundry.client.schemas import Generator, Job, Report, Rows, SyntheticDataset
@@ -46,6 +47,7 @@ class Client:
         self.synthetic_datasets = SyntheticDatasets(self)
         self.reports = Reports(self)
         self.jobs = Jobs(self)
+        self.images = Images(self, self.jobs)
 
     def close(self) -> None:
         self.http.close()

@@ -97,6 +97,45 @@ class SyntheticDataset(TypedDict, total=False):
     updated_at: str
 
 
+class ImageDataset(TypedDict, total=False):
+    id: Required[str]
+    name: str
+    description: str
+    source: str
+    source_dataset_id: str | None
+    status: str
+    labels: list[str]
+    request: dict[str, Any]
+    file_count: int | None
+    size_bytes: int | None
+    generation_time: float | None
+    device_used: str | None
+    job_id: str | None
+    error: str | None
+    created_at: str
+    updated_at: str
+
+
+class Image(TypedDict, total=False):
+    image_id: Required[int]
+    label: str
+    file: str
+    seed: int | None
+    noise_sigma: float
+    width: int
+    height: int
+    source: str | None
+    augmentation: dict[str, Any] | None
+
+
+class Thumbnail(TypedDict):
+    image_id: int
+    label: str
+    file: str
+    media_type: str
+    data: str
+
+
 class Report(TypedDict, total=False):
     id: Required[str]
     real_dataset_id: str | None

@@ -1,5 +1,7 @@
 """The default backend: this process claims jobs and runs each in a child process of its own
-(training never blocks the API, a job can be killed outright, GPU memory is freed at its end)."""
+(training never blocks the API, a job can be killed outright, memory is freed at its end).
+Jobs of the ``gpu`` queue run one after another in one long-lived worker process instead, so
+that a model it loaded (a diffusion pipeline: seconds to minutes) serves the next job too."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import uuid
 from multiprocessing import forkserver, popen_forkserver, spawn
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 from synthfoundry.config import Settings
 from synthfoundry.db import Database
@@ -77,8 +80,10 @@ def _configure_forkserver() -> None:
     context.set_forkserver_preload(preload)
 
 
-def run_child(settings: Settings, job_id: uuid.UUID, attempt: int) -> None:
-    """Entry point of a job's child process."""
+GPU_QUEUE = "gpu"
+
+
+def _start_process(settings: Settings) -> tuple[threading.Event, Database, BlobStore]:
     shutdown = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the parent, which stops us
@@ -87,16 +92,103 @@ def run_child(settings: Settings, job_id: uuid.UUID, attempt: int) -> None:
     database = Database.connect(settings.database_url, settings.database)
     storage = BlobStore.from_settings(settings.storage_url, settings.storage)
     records.set_notifier(create_bus(settings.events.url).notify)
+    return shutdown, database, storage
+
+
+def _run_one(
+    settings: Settings,
+    database: Database,
+    storage: BlobStore,
+    job_id: uuid.UUID,
+    attempt: int,
+    shutdown: threading.Event,
+) -> None:
     worker_id = f"local:{socket.gethostname()}:{os.getpid()}"
 
     def mark_worker(_session: object, job: Job) -> None:
         job.worker_id = worker_id
 
+    if records.apply(database, job_id, attempt, mark_worker):
+        execute(database, storage, settings, job_id, attempt, shutdown)
+
+
+def run_child(settings: Settings, job_id: uuid.UUID, attempt: int) -> None:
+    """Entry point of a job's child process."""
+    shutdown, database, storage = _start_process(settings)
     try:
-        if records.apply(database, job_id, attempt, mark_worker):
-            execute(database, storage, settings, job_id, attempt, shutdown)
+        _run_one(settings, database, storage, job_id, attempt, shutdown)
     finally:
         database.dispose()
+
+
+def serve_gpu_jobs(settings: Settings, connection: multiprocessing.connection.Connection) -> None:
+    """Entry point of the long-lived GPU worker: runs each ``(job_id, attempt)`` it is sent and
+    answers with the job id, until told ``None``, stopped, or its parent is gone."""
+    shutdown, database, storage = _start_process(settings)
+    try:
+        while not shutdown.is_set():
+            if not connection.poll(0.5):
+                continue
+            message = connection.recv()
+            if message is None:
+                return
+            job_id, attempt = message
+            try:
+                _run_one(settings, database, storage, job_id, attempt, shutdown)
+            except Exception as exc:  # the job's own failure is recorded by execute
+                logger.warning(
+                    "GPU worker: job ended abnormally", job_id=str(job_id), error=repr(exc)
+                )
+            connection.send(job_id)
+    except (EOFError, OSError):
+        return  # the dispatcher went away
+    finally:
+        database.dispose()
+
+
+class _GpuWorker:
+    """The dispatcher's handle on the GPU worker process and the job it is running."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.connection, worker_end = multiprocessing.Pipe()
+        self.process = _JobProcess(
+            target=serve_gpu_jobs, args=(settings, worker_end), name="gpu-worker", daemon=False
+        )
+        self.process.start()
+        worker_end.close()
+        self.job: tuple[uuid.UUID, int] | None = None
+
+    def give(self, job_id: uuid.UUID, attempt: int) -> None:
+        self.job = (job_id, attempt)
+        self.connection.send((job_id, attempt))
+
+    def finished(self) -> tuple[uuid.UUID, int] | None:
+        """The job the worker reports finished (or was running when the worker died)."""
+        if self.job is None:
+            return None
+        done = self.job
+        try:
+            if self.connection.poll():
+                self.connection.recv()
+                self.job = None
+                return done
+        except (EOFError, OSError):
+            pass
+        if not self.process.is_alive():
+            self.job = None
+            return done
+        return None
+
+    def stop(self, timeout: float) -> tuple[uuid.UUID, int] | None:
+        if self.process.is_alive() and self.process.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGTERM)
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+        return self.job
 
 
 class LocalDispatcher(Dispatcher):
@@ -106,6 +198,7 @@ class LocalDispatcher(Dispatcher):
         _configure_forkserver()
         self._forkserver_ready = False
         self._children: dict[uuid.UUID, tuple[BaseProcess, int]] = {}
+        self._gpu_worker: _GpuWorker | None = None
         self._wake_reader, self._wake_writer = os.pipe()
         os.set_blocking(self._wake_reader, False)
         os.set_blocking(self._wake_writer, False)
@@ -116,7 +209,9 @@ class LocalDispatcher(Dispatcher):
 
     def idle(self, seconds: float) -> None:
         # Wake as soon as a child exits, so that its slot is filled at once.
-        sentinels = [child.sentinel for child, _attempt in self._children.values()]
+        sentinels: list[Any] = [child.sentinel for child, _attempt in self._children.values()]
+        if self._gpu_worker is not None:
+            sentinels += [self._gpu_worker.connection, self._gpu_worker.process.sentinel]
         ready = multiprocessing.connection.wait([self._wake_reader, *sentinels], timeout=seconds)
         if self._wake_reader in ready:
             with contextlib.suppress(BlockingIOError):
@@ -129,12 +224,15 @@ class LocalDispatcher(Dispatcher):
             forkserver.ensure_running()
             self._forkserver_ready = True
         self._collect_finished()
-        while len(self._children) < self.settings.jobs.concurrency and not self._stopping.is_set():
+        self._dispatch_gpu()
+        queues = [queue for queue in self.settings.jobs.queues if queue != GPU_QUEUE]
+        while (
+            queues
+            and len(self._children) < self.settings.jobs.concurrency
+            and not self._stopping.is_set()
+        ):
             claimed = claim_next(
-                self.database,
-                self.worker_id,
-                self.settings.jobs.queues,
-                self.settings.jobs.lease_seconds,
+                self.database, self.worker_id, queues, self.settings.jobs.lease_seconds
             )
             if claimed is None:
                 return
@@ -148,6 +246,27 @@ class LocalDispatcher(Dispatcher):
             child.start()
             self._children[job_id] = (child, attempt)
             logger.info("job handed to a child process", job_id=str(job_id), pid=child.pid)
+
+    def _dispatch_gpu(self) -> None:
+        if GPU_QUEUE not in self.settings.jobs.queues or self.settings.jobs.concurrency == 0:
+            return
+        worker = self._gpu_worker
+        if worker is not None and (finished := worker.finished()) is not None:
+            recover(self.database, self.storage, finished[0], attempt=finished[1])
+        if worker is not None and not worker.process.is_alive():
+            worker.stop(0)
+            self._gpu_worker = worker = None
+        if (worker is not None and worker.job is not None) or self._stopping.is_set():
+            return
+        claimed = claim_next(
+            self.database, self.worker_id, [GPU_QUEUE], self.settings.jobs.lease_seconds
+        )
+        if claimed is None:
+            return
+        if worker is None:
+            worker = self._gpu_worker = _GpuWorker(self.settings)
+        worker.give(*claimed)
+        logger.info("job handed to the GPU worker", job_id=str(claimed[0]), pid=worker.process.pid)
 
     def _collect_finished(self) -> None:
         for job_id, (child, attempt) in list(self._children.items()):
@@ -176,9 +295,15 @@ class LocalDispatcher(Dispatcher):
                 child.join()
             recover(self.database, self.storage, job_id, attempt=attempt)
         self._children.clear()
+        if self._gpu_worker is not None:
+            running = self._gpu_worker.stop(timeout)
+            if running is not None:
+                recover(self.database, self.storage, running[0], attempt=running[1])
+            self._gpu_worker = None
         os.close(self._wake_reader)
         os.close(self._wake_writer)
 
     @property
     def running(self) -> int:
-        return len(self._children)
+        gpu = self._gpu_worker is not None and self._gpu_worker.job is not None
+        return len(self._children) + int(gpu)

@@ -1,0 +1,373 @@
+"""Text-to-image synthesis with a pretrained diffusers pipeline (SDXL-Turbo by default): images
+for a list of labels, each from its own seed, so that a request reproduces image for image
+whatever the batch size."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Self
+
+import numpy as np
+import torch
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from synthfoundry.errors import InvalidInput
+from synthfoundry.images import noise, pipelines
+from synthfoundry.images.pipelines import ModelUnavailable
+from synthfoundry.progress import Progress, silent
+from synthfoundry.synthesizers import artifacts
+from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, Synthesizer, never
+
+DEFAULT_MODEL = "stabilityai/sdxl-turbo"
+LABEL_PLACEHOLDER = "{label}"
+MIN_SIZE, MAX_SIZE, SIZE_STEP = 64, 2048, 8
+TURBO_NAMES = ("sdxl-turbo", "sd-turbo")
+TURBO_DEFAULTS = (1, 0.0, 512, 512)
+DEFAULT_STEPS = 25
+DEFAULT_GUIDANCE = 7.5
+DEFAULT_SIZE = 512
+NOISE_STREAM = 1  # the extra seed element that sets the noise seeds apart from the image seeds
+CPU_BATCH_SIZE = 1
+MAX_GPU_BATCH_SIZE = 8
+# Rough GPU memory one SDXL image takes in flight (UNet activations and VAE decoding, fp16) per
+# megapixel; the default batch is what the free memory holds with a margin.
+GPU_BYTES_PER_MEGAPIXEL = 2.5 * 2**30
+GPU_MEMORY_MARGIN = 0.7
+
+
+class Text2ImageParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        min_length=1,
+        max_length=1000,
+        description="a Hugging Face Hub id (owner/name) or a local diffusers model directory",
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="auto: the GPU when there is one"
+    )
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="images per pipeline call; none: sized to the device",
+    )
+
+
+class ImageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(min_length=1, max_length=100, description="one class per label")
+    images_per_label: int = Field(default=1, ge=1, le=10_000)
+    prompt_template: str = Field(
+        default="a photo of {label}",
+        max_length=1000,
+        description='the prompt of each label; "{label}" stands for the label',
+    )
+    negative_prompt: str | None = Field(default=None, max_length=1000)
+    noise_level: float = Field(
+        default=0.0, ge=0, le=1, description="Gaussian pixel noise added after generation"
+    )
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    width: int | None = Field(default=None, description="pixels; none: the model's default")
+    height: int | None = Field(default=None, description="pixels; none: the model's default")
+    steps: int | None = Field(default=None, ge=1, le=200, description="none: the model's default")
+    guidance_scale: float | None = Field(
+        default=None, ge=0, le=50, description="none: the model's default"
+    )
+
+    @field_validator("labels")
+    @classmethod
+    def _clean_labels(cls, labels: list[str]) -> list[str]:
+        cleaned = [label.strip() for label in labels]
+        seen: set[str] = set()
+        for label in cleaned:
+            if not label:
+                raise ValueError("labels must not be empty")
+            if len(label) > 200:
+                raise ValueError(f"label {label[:20]!r}... is longer than 200 characters")
+            if label in seen:
+                raise ValueError(f"label {label!r} is given twice")
+            seen.add(label)
+        return cleaned
+
+    @field_validator("prompt_template")
+    @classmethod
+    def _check_template(cls, template: str) -> str:
+        if LABEL_PLACEHOLDER not in template:
+            raise ValueError('prompt_template must contain "{label}"')
+        rest = template.replace(LABEL_PLACEHOLDER, "")
+        if "{" in rest or "}" in rest:
+            raise ValueError('prompt_template may hold no braces other than "{label}"')
+        return template
+
+    @field_validator("negative_prompt")
+    @classmethod
+    def _blank_is_none(cls, negative_prompt: str | None) -> str | None:
+        return negative_prompt if negative_prompt and negative_prompt.strip() else None
+
+    @field_validator("width", "height")
+    @classmethod
+    def _check_size(cls, size: int | None) -> int | None:
+        if size is not None and (size % SIZE_STEP or not MIN_SIZE <= size <= MAX_SIZE):
+            raise ValueError(
+                f"must be a multiple of {SIZE_STEP} between {MIN_SIZE} and {MAX_SIZE}, not {size}"
+            )
+        return size
+
+    def prompt_for(self, label: str) -> str:
+        return self.prompt_template.replace(LABEL_PLACEHOLDER, label)
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One image and everything that made it. ``negative_prompt`` is the one applied: none when
+    the guidance scale leaves it without effect."""
+
+    label: str
+    label_index: int
+    index: int  # 1-based within its label
+    prompt: str
+    negative_prompt: str | None
+    seed: int
+    noise_seed: int
+    noise_sigma: float
+    image: Image.Image
+    seconds: float  # this image's share of its batch's wall time
+    steps: int
+    guidance_scale: float
+    width: int
+    height: int
+    model: str
+
+
+@dataclass(frozen=True)
+class _Settings:
+    steps: int
+    guidance_scale: float
+    width: int
+    height: int
+    negative_prompt: str | None
+
+
+@dataclass(frozen=True)
+class _Slot:
+    label_index: int
+    index: int
+
+
+def image_seed(request_seed: int, label_index: int, index: int) -> int:
+    """The seed of one image's starting latents: a function of its place in the request alone."""
+    return int(np.random.SeedSequence([request_seed, label_index, index]).generate_state(1)[0])
+
+
+def noise_seed(request_seed: int, label_index: int, index: int) -> int:
+    """The seed of one image's pixel noise, independent of its ``image_seed``."""
+    sequence = np.random.SeedSequence([request_seed, label_index, index, NOISE_STREAM])
+    return int(sequence.generate_state(1)[0])
+
+
+def model_defaults(model: str, pipeline: Any) -> tuple[int, float, int, int]:
+    """Steps, guidance scale, width and height that suit ``model`` when a request leaves them out:
+    the published settings of the distilled turbo models, else the pipeline's own."""
+    if any(name in model.lower() for name in TURBO_NAMES):
+        return TURBO_DEFAULTS
+    size = _default_size(pipeline)
+    return DEFAULT_STEPS, _default_guidance(pipeline), size, size
+
+
+def _default_guidance(pipeline: Any) -> float:
+    try:
+        parameter = inspect.signature(type(pipeline).__call__).parameters.get("guidance_scale")
+    except (TypeError, ValueError):
+        parameter = None
+    default = getattr(parameter, "default", None)
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        return float(default)
+    return DEFAULT_GUIDANCE
+
+
+def _default_size(pipeline: Any) -> int:
+    sample_size = getattr(pipeline, "default_sample_size", None)
+    if sample_size is None:
+        unet = getattr(pipeline, "unet", None)
+        sample_size = getattr(getattr(unet, "config", None), "sample_size", None)
+    scale = getattr(pipeline, "vae_scale_factor", None)
+    if isinstance(sample_size, int) and isinstance(scale, int):
+        return sample_size * scale
+    return DEFAULT_SIZE
+
+
+def _validate_request(request: ImageRequest | dict[str, Any]) -> ImageRequest:
+    if isinstance(request, ImageRequest):
+        return request
+    try:
+        return ImageRequest.model_validate(request)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "request"
+        raise InvalidInput(f"image request {field}: {first['msg']}", field=field) from None
+
+
+class Text2Image(Synthesizer):
+    name = "text2image"
+    description = "Images for class labels from a pretrained text-to-image diffusion model."
+    Params = Text2ImageParams
+    SampleRequest = ImageRequest
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        modality=Modality.IMAGE, needs_training=False, gpu=True
+    )
+    params: Text2ImageParams
+
+    @classmethod
+    def queue_for(cls, params: dict[str, Any]) -> str:
+        """Only an explicit ``device="cpu"`` runs on the CPU queue: diffusion wants a GPU."""
+        return "cpu" if params.get("device") == "cpu" else "gpu"
+
+    def fit(
+        self,
+        data: Any = None,
+        metadata: Any = None,
+        *,
+        progress: Progress = silent,
+        stop: Stop = never,
+        checkpoint_dir: str | Path | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
+    ) -> Self:
+        """Nothing to learn: the model is pretrained."""
+        return self
+
+    def load_pipeline(self) -> None:
+        """Resolve the device and load the pipeline (through the per-process cache)."""
+        pipelines.check_model_reference(self.params.model)  # a bad name is the first error
+        device = pipelines.resolve_device(self.params.device)
+        self.pipeline_ = pipelines.load_pipeline(self.params.model, device)
+        self.device_ = device
+
+    @property
+    def device_used(self) -> str:
+        device: str | None = getattr(self, "device_", None)
+        return device if device is not None else pipelines.resolve_device(self.params.device)
+
+    def sample(
+        self, request: ImageRequest | dict[str, Any], /, *, progress: Progress = silent
+    ) -> Iterator[GeneratedImage]:
+        """The request's images, label by label, lazily: the pipeline loads (if it has not) and
+        each batch runs as the iteration reaches it."""
+        return self._generate(_validate_request(request), progress)
+
+    def save(self, directory: str | Path) -> None:
+        """Write the parameters (the weights stay where ``model`` names them)."""
+        content = {"params": self.params.model_dump(mode="json")}
+        artifacts.write(directory, self.name, content, {})
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Self:
+        content, _ = artifacts.read(directory)
+        return cls(content["params"])
+
+    def _generate(self, request: ImageRequest, progress: Progress) -> Iterator[GeneratedImage]:
+        if getattr(self, "pipeline_", None) is None:
+            self.load_pipeline()
+        settings = self._settings(request)
+        slots = [
+            _Slot(label_index, index)
+            for label_index in range(len(request.labels))
+            for index in range(1, request.images_per_label + 1)
+        ]
+        batch_size = self.params.batch_size or self._default_batch_size(settings)
+        for number, start in enumerate(range(0, len(slots), batch_size), start=1):
+            batch = slots[start : start + batch_size]
+            images = self._run_batch(request, settings, batch, number)
+            progress("generate", start + len(batch), len(slots), "images")
+            yield from images
+
+    def _settings(self, request: ImageRequest) -> _Settings:
+        steps, guidance, width, height = model_defaults(self.params.model, self.pipeline_)
+        guidance = request.guidance_scale if request.guidance_scale is not None else guidance
+        # At a scale of 1 or less there is no classifier-free guidance: no negative prompt either.
+        negative = request.negative_prompt if guidance > 1 else None
+        return _Settings(
+            steps=request.steps or steps,
+            guidance_scale=guidance,
+            width=request.width or width,
+            height=request.height or height,
+            negative_prompt=negative,
+        )
+
+    def _default_batch_size(self, settings: _Settings) -> int:
+        if not self.device_.startswith("cuda"):
+            return CPU_BATCH_SIZE
+        free, _ = torch.cuda.mem_get_info()
+        per_image = GPU_BYTES_PER_MEGAPIXEL * settings.width * settings.height / 1e6
+        return max(1, min(MAX_GPU_BATCH_SIZE, int(GPU_MEMORY_MARGIN * free / per_image)))
+
+    def _run_batch(
+        self, request: ImageRequest, settings: _Settings, batch: list[_Slot], number: int
+    ) -> list[GeneratedImage]:
+        started = time.perf_counter()
+        seeds = [image_seed(request.seed, s.label_index, s.index) for s in batch]
+        noise_seeds = [noise_seed(request.seed, s.label_index, s.index) for s in batch]
+        prompts = [request.prompt_for(request.labels[s.label_index]) for s in batch]
+        images = self._call_pipeline(prompts, seeds, settings, number)
+        noisy = [
+            noise.add_gaussian_noise(image, request.noise_level, seed)
+            for image, seed in zip(images, noise_seeds, strict=True)
+        ]
+        seconds = (time.perf_counter() - started) / len(batch)
+        return [
+            GeneratedImage(
+                label=request.labels[slot.label_index],
+                label_index=slot.label_index,
+                index=slot.index,
+                prompt=prompt,
+                negative_prompt=settings.negative_prompt,
+                seed=seed,
+                noise_seed=seed_of_noise,
+                noise_sigma=sigma,
+                image=image,
+                seconds=seconds,
+                steps=settings.steps,
+                guidance_scale=settings.guidance_scale,
+                width=settings.width,
+                height=settings.height,
+                model=self.params.model,
+            )
+            for slot, prompt, seed, seed_of_noise, (image, sigma) in zip(
+                batch, prompts, seeds, noise_seeds, noisy, strict=True
+            )
+        ]
+
+    def _call_pipeline(
+        self, prompts: list[str], seeds: list[int], settings: _Settings, number: int
+    ) -> list[Image.Image]:
+        # One generator per image: an image depends on its seed, not on the batch it fell in.
+        generators = [torch.Generator(device=self.device_).manual_seed(seed) for seed in seeds]
+        options: dict[str, Any] = {
+            "num_inference_steps": settings.steps,
+            "guidance_scale": settings.guidance_scale,
+            "width": settings.width,
+            "height": settings.height,
+            "generator": generators,
+            "output_type": "pil",
+        }
+        if settings.negative_prompt is not None:
+            options["negative_prompt"] = [settings.negative_prompt] * len(prompts)
+        try:
+            with pipelines.pipeline_lock(self.pipeline_), torch.inference_mode():
+                output = self.pipeline_(prompt=prompts, **options)
+        except torch.cuda.OutOfMemoryError as exc:
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            raise ModelUnavailable(
+                f"model {self.params.model!r} ran out of memory on {self.device_} at batch"
+                f" {number} ({len(prompts)} images of {settings.width}x{settings.height});"
+                " lower batch_size"
+            ) from exc
+        return list(output.images)

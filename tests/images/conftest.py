@@ -1,0 +1,33 @@
+"""Tiny random-weight diffusers pipelines, built once a session, for every image test."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports diffusers or huggingface_hub: no test may reach for the network.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.tiny_diffusers import build_tiny_sd15, build_tiny_sdxl
+
+
+@pytest.fixture(scope="session")
+def tiny_sdxl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SDXL pipeline directory: 64-pixel images; 25 steps unless a request says otherwise."""
+    return build_tiny_sdxl(tmp_path_factory.mktemp("models") / "tiny-sdxl")
+
+
+@pytest.fixture(scope="session")
+def tiny_sd15(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_sd15(tmp_path_factory.mktemp("models") / "tiny-sd15")
+
+
+@pytest.fixture(scope="session")
+def tiny_sdxl_turbo(tiny_sdxl: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny SDXL pipeline under a name with "sdxl-turbo" in it, so the turbo preset applies
+    (1 step, no guidance, 512 pixels unless a request gives a size)."""
+    return Path(shutil.copytree(tiny_sdxl, tmp_path_factory.mktemp("models") / "tiny-sdxl-turbo"))
