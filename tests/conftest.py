@@ -28,6 +28,18 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _job_fork_server() -> None:
+    """Start the local backend's fork server at once: its preload (torch, diffusers, every job
+    kind) then runs beside the first tests instead of delaying the first job by ~15 s."""
+    from multiprocessing import forkserver
+
+    from synthfoundry.jobs.backends.local import configure_forkserver
+
+    configure_forkserver()
+    forkserver.ensure_running()
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster | None]:
     bin_dir = find_postgres_bin()

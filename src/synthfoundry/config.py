@@ -3,6 +3,7 @@ and from a ``.env`` file. Example: ``SYNTHFOUNDRY_DATABASE__URL=postgresql+psyco
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -107,6 +108,11 @@ class ImageSettings(BaseModel):
     max_image_pixels: int = Field(
         default=64_000_000, ge=4096, description="width x height of one uploaded image"
     )
+    model_dirs: list[Path] = Field(
+        default_factory=list,
+        description="folders a request may name a local model directory in; default: "
+        "<data_dir>/models and the Hugging Face cache",
+    )
 
 
 class EventsSettings(BaseModel):
@@ -159,6 +165,13 @@ class Settings(BaseSettings):
                 f"{MIN_SECRET_KEY_LENGTH} characters when environment is {self.environment!r}"
             )
         return self
+
+    def model_dirs(self) -> list[Path]:
+        """Where local diffusers model directories may be named from."""
+        if self.images.model_dirs:
+            return self.images.model_dirs
+        hf_home = Path(os.environ.get("HF_HOME", "~/.cache/huggingface")).expanduser()
+        return [self.data_dir / "models", hf_home]
 
     @cached_property
     def database_url(self) -> str:

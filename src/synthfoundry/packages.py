@@ -24,6 +24,9 @@ class Package:
     """Modules that register job kinds (imported by every worker process)."""
     routers: tuple[str, ...] = ()
     """``module:attribute`` of each FastAPI router (mounted by the API in this order)."""
+    preload: tuple[str, ...] = ()
+    """Slow imports its jobs need (a model library), made once in the local backend's fork
+    server so that every job process starts with them; a missing one is skipped."""
 
 
 @functools.cache
@@ -52,6 +55,10 @@ def import_job_kinds() -> None:
 
 def job_kind_modules() -> list[str]:
     return [module for package in installed() for module in package.job_kinds]
+
+
+def preload_modules() -> list[str]:
+    return [module for package in installed() for module in package.preload]
 
 
 def synthesizer_modules() -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from synthfoundry.config import Settings
 from tests.support.tiny_diffusers import build_tiny_sd15, build_tiny_sdxl
 
 
@@ -31,3 +32,11 @@ def tiny_sdxl_turbo(tiny_sdxl: Path, tmp_path_factory: pytest.TempPathFactory) -
     """The tiny SDXL pipeline under a name with "sdxl-turbo" in it, so the turbo preset applies
     (1 step, no guidance, 512 pixels unless a request gives a size)."""
     return Path(shutil.copytree(tiny_sdxl, tmp_path_factory.mktemp("models") / "tiny-sdxl-turbo"))
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shared settings, with local model directories allowed under the test's temp root
+    (where the tiny pipelines are)."""
+    images = settings.images.model_copy(update={"model_dirs": [tmp_path_factory.getbasetemp()]})
+    return settings.model_copy(update={"images": images})

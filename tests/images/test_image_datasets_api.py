@@ -147,6 +147,7 @@ def test_class_label_and_output_size_of_the_original_service(
         ({"images_per_label": 10_001}, "images_per_label"),
         ({"prompt_template": "a photo"}, "prompt_template"),
         ({"model": "not a model!!"}, "model"),
+        ({"model": "/etc"}, "model"),
     ],
 )
 def test_bad_requests_name_the_field(

@@ -21,16 +21,15 @@ from synthfoundry.images.noise import add_gaussian_noise
 from synthfoundry.images.pipelines import (
     ModelUnavailable,
     cache_stats,
-    check_model_reference,
     clear_cache,
     dtype_for,
     load_pipeline,
     pipeline_bytes,
     resolve_device,
 )
+from synthfoundry.images.requests import ImageRequest, check_model_reference
 from synthfoundry.images.text2image import (
     GeneratedImage,
-    ImageRequest,
     Text2Image,
     image_seed,
     model_defaults,

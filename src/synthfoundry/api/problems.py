@@ -189,10 +189,11 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
         for error in exc.errors()
     ]
     count = len(field_errors)
+    named = "; ".join(f"{error['field']}: {error['message']}" for error in field_errors[:5])
     return problem_for_request(
         request,
         422,
-        detail=f"The request has {count} invalid field{'s' if count != 1 else ''}",
+        detail=f"The request has {count} invalid field{'s' if count != 1 else ''}: {named}",
         errors=field_errors,
     )
 

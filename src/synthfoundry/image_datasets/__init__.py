@@ -8,4 +8,6 @@ PACKAGE = Package(
     models=("synthfoundry.image_datasets.models",),
     job_kinds=("synthfoundry.image_datasets.jobs",),
     routers=("synthfoundry.api.v1.image_datasets:router",),
+    # Importing diffusers' pipelines takes ~10 s: once in the fork server, not in each worker.
+    preload=("diffusers.pipelines.auto_pipeline",),
 )

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from synthfoundry.images.augment import ALL_OPERATIONS, Operation
-from synthfoundry.images.text2image import DEFAULT_MODEL, ImageRequest
+from synthfoundry.images.requests import DEFAULT_MODEL, ImageRequest
 
 MAX_IMAGES = 1_000_000
 

@@ -35,7 +35,7 @@ from synthfoundry.image_datasets.schemas import (
 )
 from synthfoundry.images.archive import ArchiveLimits, inspect_archive, read_image_folder
 from synthfoundry.images.folder import ManifestEntry
-from synthfoundry.images.pipelines import check_model_reference
+from synthfoundry.images.requests import check_local_model, check_model_reference
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.states import Action
@@ -49,6 +49,7 @@ def create(session: Session, actor: Actor, request: ImageDatasetCreate) -> Job:
     """Queue a text-to-image job; the new dataset is its target."""
     actor.require("image-datasets:write")
     check_model_reference(request.model)
+    check_local_model(request.model, runtime.settings().model_dirs())
     dataset = ImageDataset(
         owner_id=actor.user_id,
         name=request.name or _default_name(request.labels, request.images_per_label),

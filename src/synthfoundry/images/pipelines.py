@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import threading
 import warnings
 import weakref
@@ -22,12 +21,14 @@ from typing import Any
 import torch
 
 from synthfoundry.errors import ConfigurationError, InvalidInput, SynthfoundryError
+from synthfoundry.images.requests import (
+    check_model_reference,
+    looks_like_path,
+)
 
 CACHE_BYTES_ENV = "SYNTHFOUNDRY_IMAGES_CACHE_BYTES"
 CPU_MEMORY_SHARE = 0.5
 GPU_MEMORY_SHARE = 0.8
-HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+", re.ASCII)
-MODEL_INDEX = "model_index.json"
 
 
 class ModelUnavailable(SynthfoundryError):
@@ -121,31 +122,6 @@ def dtype_for(device: str) -> torch.dtype:
     return torch.float16 if device.startswith("cuda") else torch.float32
 
 
-def check_model_reference(model: str) -> None:
-    """Reject what is neither a Hugging Face Hub id (``owner/name``) nor a path to a diffusers
-    model directory."""
-    path = Path(model).expanduser()
-    if path.is_file():
-        raise InvalidInput(
-            f"model {model!r} is a file: single-file checkpoints are not supported; "
-            "give a diffusers model directory",
-            field="model",
-        )
-    if path.is_dir():
-        if not (path / MODEL_INDEX).is_file():
-            raise InvalidInput(
-                f"model {model!r} is a directory without {MODEL_INDEX}: not a diffusers model",
-                field="model",
-            )
-        return
-    if _looks_like_hub_id(model) or _looks_like_path(model):
-        return
-    raise InvalidInput(
-        f"model {model!r} is neither a Hugging Face Hub id (owner/name) nor a local directory",
-        field="model",
-    )
-
-
 def load_pipeline(model: str, device: str) -> Any:
     """The text-to-image pipeline of ``model`` on ``device`` (already resolved), from the cache
     when it is there."""
@@ -227,14 +203,6 @@ def cache_budget(device: str) -> int:
     return int(CPU_MEMORY_SHARE * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def _looks_like_hub_id(model: str) -> bool:
-    return HUB_ID.fullmatch(model) is not None and ".." not in model
-
-
-def _looks_like_path(model: str) -> bool:
-    return model.startswith(("/", "./", "../", "~")) and "\x00" not in model
-
-
 def _cache_key(model: str, device: str) -> CacheKey:
     path = Path(model).expanduser()
     name = str(path.resolve()) if path.is_dir() else model
@@ -261,7 +229,7 @@ def _load_freeing_memory(model: str, device: str) -> Any:
 
 def _load(model: str, device: str) -> Any:
     path = Path(model).expanduser()
-    if _looks_like_path(model) and not path.exists():
+    if looks_like_path(model) and not path.exists():
         raise ModelUnavailable(f"model {model!r} is unavailable: no such local directory")
     try:
         pipeline = _from_pretrained(str(path) if path.is_dir() else model, device)

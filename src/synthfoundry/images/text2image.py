@@ -14,18 +14,16 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import torch
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from synthfoundry.errors import InvalidInput
-from synthfoundry.images import noise, pipelines
+from synthfoundry.images import noise, pipelines, requests
 from synthfoundry.images.pipelines import ModelUnavailable
+from synthfoundry.images.requests import DEFAULT_MODEL, ImageRequest
 from synthfoundry.progress import Progress, silent
 from synthfoundry.synthesizers import artifacts
 from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, Synthesizer, never
 
-DEFAULT_MODEL = "stabilityai/sdxl-turbo"
-LABEL_PLACEHOLDER = "{label}"
-MIN_SIZE, MAX_SIZE, SIZE_STEP = 64, 2048, 8
 TURBO_NAMES = ("sdxl-turbo", "sd-turbo")
 TURBO_DEFAULTS = (1, 0.0, 512, 512)
 DEFAULT_STEPS = 25
@@ -58,71 +56,6 @@ class Text2ImageParams(BaseModel):
         le=64,
         description="images per pipeline call; none: sized to the device",
     )
-
-
-class ImageRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    labels: list[str] = Field(min_length=1, max_length=100, description="one class per label")
-    images_per_label: int = Field(default=1, ge=1, le=10_000)
-    prompt_template: str = Field(
-        default="a photo of {label}",
-        max_length=1000,
-        description='the prompt of each label; "{label}" stands for the label',
-    )
-    negative_prompt: str | None = Field(default=None, max_length=1000)
-    noise_level: float = Field(
-        default=0.0, ge=0, le=1, description="Gaussian pixel noise added after generation"
-    )
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)
-    width: int | None = Field(default=None, description="pixels; none: the model's default")
-    height: int | None = Field(default=None, description="pixels; none: the model's default")
-    steps: int | None = Field(default=None, ge=1, le=200, description="none: the model's default")
-    guidance_scale: float | None = Field(
-        default=None, ge=0, le=50, description="none: the model's default"
-    )
-
-    @field_validator("labels")
-    @classmethod
-    def _clean_labels(cls, labels: list[str]) -> list[str]:
-        cleaned = [label.strip() for label in labels]
-        seen: set[str] = set()
-        for label in cleaned:
-            if not label:
-                raise ValueError("labels must not be empty")
-            if len(label) > 200:
-                raise ValueError(f"label {label[:20]!r}... is longer than 200 characters")
-            if label in seen:
-                raise ValueError(f"label {label!r} is given twice")
-            seen.add(label)
-        return cleaned
-
-    @field_validator("prompt_template")
-    @classmethod
-    def _check_template(cls, template: str) -> str:
-        if LABEL_PLACEHOLDER not in template:
-            raise ValueError('prompt_template must contain "{label}"')
-        rest = template.replace(LABEL_PLACEHOLDER, "")
-        if "{" in rest or "}" in rest:
-            raise ValueError('prompt_template may hold no braces other than "{label}"')
-        return template
-
-    @field_validator("negative_prompt")
-    @classmethod
-    def _blank_is_none(cls, negative_prompt: str | None) -> str | None:
-        return negative_prompt if negative_prompt and negative_prompt.strip() else None
-
-    @field_validator("width", "height")
-    @classmethod
-    def _check_size(cls, size: int | None) -> int | None:
-        if size is not None and (size % SIZE_STEP or not MIN_SIZE <= size <= MAX_SIZE):
-            raise ValueError(
-                f"must be a multiple of {SIZE_STEP} between {MIN_SIZE} and {MAX_SIZE}, not {size}"
-            )
-        return size
-
-    def prompt_for(self, label: str) -> str:
-        return self.prompt_template.replace(LABEL_PLACEHOLDER, label)
 
 
 @dataclass(frozen=True)
@@ -245,7 +178,7 @@ class Text2Image(Synthesizer):
 
     def load_pipeline(self) -> None:
         """Resolve the device and load the pipeline (through the per-process cache)."""
-        pipelines.check_model_reference(self.params.model)  # a bad name is the first error
+        requests.check_model_reference(self.params.model)  # a bad name is the first error
         device = pipelines.resolve_device(self.params.device)
         self.pipeline_ = pipelines.load_pipeline(self.params.model, device)
         self.device_ = device

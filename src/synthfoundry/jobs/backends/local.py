@@ -28,7 +28,7 @@ from synthfoundry.jobs.reaper import recover
 from synthfoundry.jobs.runner import claim_next, execute
 from synthfoundry.jobs.threads import limit_threads
 from synthfoundry.logging import configure_logging
-from synthfoundry.packages import job_kind_modules, synthesizer_modules
+from synthfoundry.packages import job_kind_modules, preload_modules, synthesizer_modules
 from synthfoundry.storage import BlobStore
 
 # Children fork from a server process that has imported these, so that they start in
@@ -73,9 +73,9 @@ class _JobProcess(ForkServerProcess):
         return _JobPopen(process_obj)
 
 
-def _configure_forkserver() -> None:
+def configure_forkserver() -> None:
     # Job kinds and models too: importing them (torch among them) took a job child ~6 s.
-    preload = [*PRELOAD, *job_kind_modules(), *synthesizer_modules()]
+    preload = [*PRELOAD, *job_kind_modules(), *synthesizer_modules(), *preload_modules()]
     context: ForkServerContext = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(preload)
 
@@ -195,7 +195,7 @@ class LocalDispatcher(Dispatcher):
     def __init__(self, settings: Settings, database: Database, storage: BlobStore) -> None:
         super().__init__(settings, database, storage)
         self.worker_id = f"local:{socket.gethostname()}:{os.getpid()}"
-        _configure_forkserver()
+        configure_forkserver()
         self._forkserver_ready = False
         self._children: dict[uuid.UUID, tuple[BaseProcess, int]] = {}
         self._gpu_worker: _GpuWorker | None = None
