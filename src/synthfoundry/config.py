@@ -115,6 +115,29 @@ class ImageSettings(BaseModel):
     )
 
 
+class CollectionSettings(BaseModel):
+    """Image collection from search providers: where they are, credentials, politeness."""
+
+    openverse_url: str = "https://api.openverse.org"
+    openverse_token: SecretStr | None = Field(default=None, description="optional; raises limits")
+    openverse_requests_per_second: float = Field(default=1.0, gt=0, le=100)
+    wikimedia_url: str = "https://commons.wikimedia.org"
+    wikimedia_requests_per_second: float = Field(default=1.0, gt=0, le=100)
+    google_url: str = "https://www.googleapis.com/customsearch/v1"
+    google_api_key: SecretStr | None = None
+    google_engine_id: str | None = None
+    google_requests_per_second: float = Field(default=1.0, gt=0, le=100)
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts, IPs or CIDRs fetched even though private or loopback",
+    )
+    concurrency: int = Field(default=8, ge=1, le=64, description="downloads at once per job")
+    per_host: int = Field(default=2, ge=1, le=16, description="downloads at once per host")
+    max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    read_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+
+
 class EventsSettings(BaseModel):
     url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
     poll_interval_seconds: float = Field(default=0.1, gt=0, le=10)
@@ -151,6 +174,7 @@ class Settings(BaseSettings):
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     datasets: DatasetSettings = Field(default_factory=DatasetSettings)
     images: ImageSettings = Field(default_factory=ImageSettings)
+    collection: CollectionSettings = Field(default_factory=CollectionSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

@@ -66,6 +66,73 @@ def generate(
         show(made, output, COLUMNS if waiting else ("id", "job_id", "status"))
 
 
+@app.command("collect")
+def collect(
+    labels: Annotated[list[str], typer.Argument(help="keywords, one per label")],
+    per_label: Annotated[int, typer.Option("--per-label", help="images of each label")] = 20,
+    provider: Annotated[
+        list[str] | None,
+        typer.Option("--provider", help="openverse, wikimedia, google or urls; repeatable"),
+    ] = None,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="an image URL for the first label")
+    ] = None,
+    license_code: Annotated[
+        list[str] | None, typer.Option("--license", help="allowed license (cc0, by, by-sa...)")
+    ] = None,
+    top_up: Annotated[
+        str | None, typer.Option("--top-up", help="generate or augment short labels")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="name=value: min_width, max_megapixels, dedupe_threshold..."),
+    ] = None,
+    out: ZipOut = None,
+    wait: Wait = False,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    output: OutputOption = Output.TABLE,
+) -> None:
+    """Collect a labelled dataset from image search providers (with --wait or -o, wait for it)."""
+    if out is not None and out.suffix.lower() != ".zip":
+        raise fail(f"-o {out}: use a .zip file", code=2)
+    waiting = wait or out is not None
+    options = parse_params(option or [])
+    if top_up is not None:
+        options["top_up_with"] = top_up
+    with connected(base_url, api_key) as client:
+        made = client.images.collect(
+            labels,
+            per_label=per_label,
+            providers=provider,
+            urls=url,
+            licenses=license_code,
+            wait=waiting,
+            progress_bar=waiting,
+            output=out,
+            **options,
+        )
+        show(made, output, COLUMNS if waiting else ("id", "job_id", "status"))
+
+
+@app.command("providers")
+def providers(
+    base_url: BaseUrl = None, api_key: ApiKey = None, output: OutputOption = Output.TABLE
+) -> None:
+    """The collection providers, and why one cannot be used here."""
+    with connected(base_url, api_key) as client:
+        show(client.images.providers(), output, ("name", "available", "reason"))
+
+
+@app.command("stats")
+def stats(
+    base_url: BaseUrl = None, api_key: ApiKey = None, output: OutputOption = Output.TABLE
+) -> None:
+    """Your image datasets summed."""
+    with connected(base_url, api_key) as client:
+        show(client.images.stats(), output)
+
+
 @app.command("upload")
 def upload(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],

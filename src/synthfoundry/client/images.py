@@ -47,6 +47,53 @@ class Images(Resource[ImageDataset]):
         job: Job = self.client.request("POST", self.path, json=body)
         return self._finish(job, wait, progress_bar, output)
 
+    def collect(
+        self,
+        labels: str | Sequence[str | Sequence[str]],
+        *,
+        per_label: int = 20,
+        providers: Sequence[str] | None = None,
+        urls: Sequence[str] | dict[str, Sequence[str]] | None = None,
+        licenses: Sequence[str] | None = None,
+        wait: bool = True,
+        progress_bar: bool = False,
+        output: str | Path | None = None,
+        **options: Any,
+    ) -> ImageDataset:
+        """Collect ``per_label`` images of each label from search providers (default Openverse
+        and Wikimedia Commons) and URL lists; a label is a keyword or a list of query terms.
+        ``options`` are the API's other fields (min_width, min_height, max_megapixels,
+        allowed_formats, dedupe_threshold, top_up_with, name)."""
+        body: dict[str, Any] = {
+            "labels": [labels]
+            if isinstance(labels, str)
+            else [label if isinstance(label, str) else list(label) for label in labels],
+            "images_per_label": per_label,
+            **options,
+        }
+        if providers is not None:
+            body["providers"] = list(providers)
+        if urls is not None:
+            body["urls"] = (
+                {label: list(found) for label, found in urls.items()}
+                if isinstance(urls, dict)
+                else list(urls)
+            )
+        if licenses is not None:
+            body["licenses"] = list(licenses)
+        job: Job = self.client.request("POST", f"{self.path}/collect", json=body)
+        return self._finish(job, wait, progress_bar, output)
+
+    def stats(self) -> dict[str, Any]:
+        """Your image datasets summed: by status, images, bytes, duplicates, invalid by reason."""
+        found: dict[str, Any] = self.client.request("GET", f"{self.path}/stats")
+        return found
+
+    def providers(self) -> list[dict[str, Any]]:
+        """Collection providers and why one is unavailable here."""
+        found: list[dict[str, Any]] = self.client.request("GET", f"{self.path}/providers")
+        return found
+
     def augment(
         self,
         dataset_id: str,

@@ -13,6 +13,7 @@ from PIL import Image
 
 from synthfoundry import layout
 from synthfoundry.images.folder import (
+    ATTRIBUTION,
     DATASET_JSON,
     MANIFEST,
     ManifestEntry,
@@ -46,6 +47,7 @@ class DatasetBuilder:
         self.data.mkdir(parents=True, exist_ok=True)
         self.thumbnails.mkdir(parents=True, exist_ok=True)
         self._manifest = (self.data / MANIFEST).open("w", encoding="utf-8")
+        self._attributions: list[str] = []
 
     @property
     def total(self) -> int:
@@ -64,6 +66,8 @@ class DatasetBuilder:
             file=file, label=label, width=image.width, height=image.height, **fields
         )
         self._manifest.write(entry.to_json() + "\n")
+        if entry.attribution:
+            self._attributions.append(f"{file}: {entry.attribution}")
         return entry
 
     def finish(self, description: dict[str, Any]) -> None:
@@ -77,6 +81,13 @@ class DatasetBuilder:
             "layout": "ImageFolder: <label>/<number>.png; manifest.jsonl has one line per image",
         }
         (self.data / DATASET_JSON).write_text(json.dumps(summary, indent=2, sort_keys=True))
+        if self._attributions:
+            lines = [
+                "Images in this dataset and their sources, creators and licenses:",
+                "",
+                *self._attributions,
+            ]
+            (self.data / ATTRIBUTION).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def archive(self) -> Path:
         """Write the ZIP of the data folder (the download); return its path."""

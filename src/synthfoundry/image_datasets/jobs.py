@@ -34,7 +34,7 @@ from synthfoundry.jobs.states import Status
 ROWS_PER_READ = 500
 
 
-class _BuildsImageDataset(JobKind):
+class BuildsImageDataset(JobKind):
     """What both kinds share: the target row, publishing, the outcome and the clean-up."""
 
     def _dataset(self, context: JobContext, dataset_id: uuid.UUID) -> ImageDataset:
@@ -63,23 +63,23 @@ class _BuildsImageDataset(JobKind):
             dataset.size_bytes = job.result["size_bytes"]
             dataset.generation_time = job.result["generation_time"]
             dataset.device_used = job.result["device_used"]
+            dataset.collection = job.result.get("collection")
 
     def cleanup(self, context: JobContext) -> None:
         super().cleanup(context)
         params = context.params
-        assert isinstance(params, GenerateImagesParams | AugmentImagesParams)
+        image_dataset_id = getattr(params, "image_dataset_id", None)
+        assert isinstance(image_dataset_id, uuid.UUID)
         with context.database.unit_of_work(write=True) as session:
-            session.execute(
-                delete(DatasetImage).where(DatasetImage.dataset_id == params.image_dataset_id)
-            )
-            dataset = session.get(ImageDataset, params.image_dataset_id)
+            session.execute(delete(DatasetImage).where(DatasetImage.dataset_id == image_dataset_id))
+            dataset = session.get(ImageDataset, image_dataset_id)
             folder = dataset.folder if dataset is not None else None
         if folder:
             context.storage.delete_prefix(folder)
 
 
 @register
-class GenerateImages(_BuildsImageDataset):
+class GenerateImages(BuildsImageDataset):
     name = "images.generate"
     stages: ClassVar[tuple[Stage, ...]] = (
         Stage("load_model", 0.1),
@@ -150,7 +150,7 @@ class GenerateImages(_BuildsImageDataset):
 
 
 @register
-class AugmentImages(_BuildsImageDataset):
+class AugmentImages(BuildsImageDataset):
     name = "images.augment"
     stages: ClassVar[tuple[Stage, ...]] = (
         Stage("load", 0.05),

@@ -47,6 +47,7 @@ class ImageDataset(RecordBase):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
     generation_time: Mapped[float | None] = mapped_column(Float, default=None)
     device_used: Mapped[str | None] = mapped_column(String(32), default=None)
+    collection: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     job_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     job: Mapped[Job | None] = job_link("ImageDataset", "job_id")
 
@@ -99,3 +100,5 @@ class DatasetImage(Base):
     height: Mapped[int]
     source: Mapped[str | None] = mapped_column(String(400), default=None)
     augmentation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    provider: Mapped[str | None] = mapped_column(String(32), default=None)
+    license: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
@@ -21,6 +21,7 @@ class ImageDatasetStatus(StrEnum):
 
 
 class ImageDatasetSource(StrEnum):
+    COLLECTED = "collected"
     GENERATED = "generated"
     AUGMENTED = "augmented"
     UPLOADED = "uploaded"
@@ -65,6 +66,103 @@ class ImageDatasetCreate(ImageRequest):
         return ImageRequest.model_validate(self.model_dump(include=set(ImageRequest.model_fields)))
 
 
+ProviderName = Literal["openverse", "wikimedia", "google", "urls"]
+ImageFormat = Literal["jpeg", "png", "webp", "gif", "bmp", "tiff"]
+LicenseCode = Literal[
+    "cc0", "pdm", "by", "by-sa", "by-nc", "by-nd", "by-nc-sa", "by-nc-nd", "unknown"
+]
+DEFAULT_PROVIDERS: tuple[ProviderName, ...] = ("openverse", "wikimedia")
+ALL_FORMATS: tuple[ImageFormat, ...] = ("jpeg", "png", "webp", "gif", "bmp", "tiff")
+URL_PATTERN = r"^https?://[^\s]+$"
+
+
+class CollectCreate(BaseModel):
+    """Collect a labelled dataset from search providers and URL lists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str | list[str]] = Field(
+        min_length=1,
+        max_length=100,
+        description="each a keyword, or a list of query terms (the first names the label)",
+    )
+    images_per_label: int = Field(default=20, ge=1, le=10_000)
+    providers: list[ProviderName] = Field(
+        default_factory=lambda: list(DEFAULT_PROVIDERS), max_length=4
+    )
+    urls: (
+        list[Annotated[str, Field(pattern=URL_PATTERN, max_length=2000)]]
+        | dict[str, list[Annotated[str, Field(pattern=URL_PATTERN, max_length=2000)]]]
+    ) = Field(
+        default_factory=list,
+        description="URLs to fetch: one list for the first label, or a list per label",
+    )
+    min_width: int = Field(default=64, ge=1, le=10_000)
+    min_height: int = Field(default=64, ge=1, le=10_000)
+    max_megapixels: float = Field(default=40.0, gt=0, le=200)
+    allowed_formats: list[ImageFormat] = Field(
+        default_factory=lambda: list(ALL_FORMATS), min_length=1
+    )
+    licenses: list[LicenseCode] | None = Field(
+        default=None, description='e.g. ["cc0", "by", "by-sa"]; none: any license'
+    )
+    dedupe_threshold: int = Field(
+        default=8, ge=0, le=32, description="perceptual-hash bits apart still counted as one image"
+    )
+    top_up_with: Literal["generate", "augment"] | None = Field(
+        default=None, description="fill labels that found too few images"
+    )
+    model: str = Field(
+        default=DEFAULT_MODEL, max_length=500, description="for top_up_with=generate"
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+
+    @model_validator(mode="after")
+    def _labels_and_urls_agree(self) -> CollectCreate:
+        names = self.label_names()
+        cleaned = [name.strip() for name in names]
+        if any(not name for name in cleaned):
+            raise ValueError("labels must not be empty")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("labels must differ")
+        if isinstance(self.urls, dict) and (unknown := set(self.urls) - set(cleaned)):
+            raise ValueError(f"urls name labels that are not asked for: {sorted(unknown)}")
+        if not self.providers and not self.urls:
+            raise ValueError("give providers or urls")
+        return self
+
+    def label_names(self) -> list[str]:
+        return [
+            (label if isinstance(label, str) else (label[0] if label else "")).strip()
+            for label in self.labels
+        ]
+
+
+class CollectImagesParams(BaseModel):
+    """The ``images.collect`` job's parameters."""
+
+    image_dataset_id: uuid.UUID
+
+
+class ImageDatasetStats(BaseModel):
+    """A user's image datasets summed."""
+
+    datasets: int
+    by_status: dict[str, int]
+    images: int
+    bytes: int
+    duplicates_removed: int
+    invalid_by_reason: dict[str, int]
+    refused_by_reason: dict[str, int]
+
+
+class ProviderInfo(BaseModel):
+    name: str
+    available: bool
+    reason: str | None
+
+
 class ImageDatasetUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -97,6 +195,10 @@ class ImageDatasetRead(BaseModel):
     size_bytes: int | None
     generation_time: float | None = Field(description="seconds the images took to make")
     device_used: str | None
+    collection: dict[str, Any] | None = Field(
+        description="collected datasets: found, downloaded, invalid and refused by reason, "
+        "duplicates, per provider"
+    )
     job_id: uuid.UUID | None
     error: str | None
     created_at: datetime
@@ -115,6 +217,8 @@ class ImageRead(BaseModel):
     height: int
     source: str | None
     augmentation: dict[str, Any] | None
+    provider: str | None = None
+    license: str | None = None
 
 
 class Thumbnail(BaseModel):

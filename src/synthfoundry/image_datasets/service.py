@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -21,16 +22,21 @@ from synthfoundry.datasets.service import receive
 from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidInput, InvalidState, NotFound
 from synthfoundry.image_datasets.builder import DatasetBuilder, data_key, folder_for, thumbnail_key
+from synthfoundry.image_datasets.collection import provider_catalogue
 from synthfoundry.image_datasets.models import DatasetImage, ImageDataset
 from synthfoundry.image_datasets.schemas import (
     AugmentImagesParams,
     AugmentRequest,
+    CollectCreate,
+    CollectImagesParams,
     GenerateImagesParams,
     ImageDatasetCreate,
     ImageDatasetRead,
     ImageDatasetSource,
+    ImageDatasetStats,
     ImageDatasetStatus,
     ImageDatasetUpdate,
+    ProviderInfo,
     Thumbnail,
 )
 from synthfoundry.images.archive import ArchiveLimits, inspect_archive, read_image_folder
@@ -64,6 +70,71 @@ def create(session: Session, actor: Actor, request: ImageDatasetCreate) -> Job:
         dataset,
         lambda created: GenerateImagesParams(image_dataset_id=created.id, device=request.device),
         details={"labels": len(request.labels), "images_per_label": request.images_per_label},
+    )
+
+
+def collect(session: Session, actor: Actor, request: CollectCreate) -> Job:
+    """Queue a collection job; the new dataset is its target. A provider asked for by name must
+    be usable here (credentials set), else 422 naming it."""
+    actor.require("image-datasets:write")
+    for info in providers():
+        if info.name in request.providers and not info.available:
+            raise InvalidInput(f"provider {info.name}: {info.reason}", field="providers")
+    if request.top_up_with == "generate":
+        check_model_reference(request.model)
+        check_local_model(request.model, runtime.settings().model_dirs())
+    labels = request.label_names()
+    dataset = ImageDataset(
+        owner_id=actor.user_id,
+        name=request.name or _default_name(labels, request.images_per_label),
+        description=request.description,
+        source=ImageDatasetSource.COLLECTED.value,
+        labels=labels,
+        request=request.model_dump(mode="json", exclude={"name", "description"}),
+    )
+    return _submit(
+        session,
+        actor,
+        dataset,
+        lambda created: CollectImagesParams(image_dataset_id=created.id),
+        details={"labels": len(labels), "providers": list(request.providers)},
+    )
+
+
+def providers() -> list[ProviderInfo]:
+    """Every collection provider, and why one cannot be used here."""
+    return [
+        ProviderInfo(name=name, available=reason is None, reason=reason)
+        for name, reason in provider_catalogue(runtime.settings().collection).items()
+    ]
+
+
+def stats(session: Session, actor: Actor, *, all_owners: bool) -> ImageDatasetStats:
+    """The caller's image datasets summed (every owner's for an admin who asks)."""
+    statement = select(ImageDataset)
+    if not actor.principal.lists_everyone(all_owners):
+        statement = statement.where(ImageDataset.owner_id == actor.user_id)
+    by_status: Counter[str] = Counter()
+    invalid: Counter[str] = Counter()
+    refused: Counter[str] = Counter()
+    images = size = duplicates = count = 0
+    for dataset in session.scalars(statement):
+        count += 1
+        by_status[str(dataset.status)] += 1
+        images += dataset.file_count or 0
+        size += dataset.size_bytes or 0
+        collection = dataset.collection or {}
+        duplicates += collection.get("exact_duplicates", 0) + collection.get("near_duplicates", 0)
+        invalid.update(collection.get("invalid", {}))
+        refused.update(collection.get("refused", {}))
+    return ImageDatasetStats(
+        datasets=count,
+        by_status=dict(by_status),
+        images=images,
+        bytes=size,
+        duplicates_removed=duplicates,
+        invalid_by_reason=dict(invalid),
+        refused_by_reason=dict(refused),
     )
 
 
@@ -195,6 +266,8 @@ def _row(dataset_id: uuid.UUID, position: int, entry: ManifestEntry) -> dict[str
         "height": entry.height,
         "source": entry.source,
         "augmentation": entry.augmentation,
+        "provider": entry.provider,
+        "license": entry.license,
     }
 
 

@@ -26,11 +26,12 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from synthfoundry.errors import InvalidInput, PayloadTooLarge
-from synthfoundry.images.folder import DATASET_JSON, MANIFEST, to_rgb
+from synthfoundry.images.folder import ATTRIBUTION, DATASET_JSON, MANIFEST, to_rgb
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")  # nothing else reaches a decoder
-ROOT_FILES = frozenset({MANIFEST, DATASET_JSON})  # our own download format, so it uploads again
+# Our own download format's files, so that a downloaded dataset uploads again.
+ROOT_FILES = frozenset({MANIFEST, DATASET_JSON, ATTRIBUTION})
 SKIPPED_FOLDERS = frozenset({"__MACOSX"})
 SKIPPED_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 APPLE_DOUBLE_PREFIX = "._"  # macOS resource forks, stray copies of real names

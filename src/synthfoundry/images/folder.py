@@ -24,6 +24,7 @@ THUMBNAIL_QUALITY = 85
 PNG_COMPRESS_LEVEL = 6
 MANIFEST = "manifest.jsonl"
 DATASET_JSON = "dataset.json"
+ATTRIBUTION = "ATTRIBUTION.txt"
 
 MAX_FOLDER_CHARS = 100
 MAX_FOLDER_BYTES = 255  # the file name limit of common filesystems, in UTF-8 bytes
@@ -147,6 +148,13 @@ MANIFEST_FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "noise_seed": (int, NoneType),
     "source": (str, NoneType),
     "augmentation": (dict, NoneType),
+    "provider": (str, NoneType),
+    "page_url": (str, NoneType),
+    "license": (str, NoneType),
+    "license_url": (str, NoneType),
+    "creator": (str, NoneType),
+    "attribution": (str, NoneType),
+    "sha256": (str, NoneType),
 }
 """The JSON types each ``ManifestEntry`` field accepts."""
 
@@ -170,6 +178,14 @@ class ManifestEntry:
     noise_seed: int | None = None
     source: str | None = None
     augmentation: dict[str, Any] | None = None
+    # Collected images: where they came from and under which terms.
+    provider: str | None = None
+    page_url: str | None = None
+    license: str | None = None
+    license_url: str | None = None
+    creator: str | None = None
+    attribution: str | None = None
+    sha256: str | None = None
 
     def to_json(self) -> str:
         """One JSON line, keys sorted; absent values are written as ``null``."""

@@ -128,5 +128,3 @@ def looks_like_hub_id(model: str) -> bool:
 
 def looks_like_path(model: str) -> bool:
     return model.startswith(("/", "./", "../", "~")) and "\x00" not in model
-
-

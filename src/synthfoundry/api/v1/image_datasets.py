@@ -18,10 +18,13 @@ from synthfoundry.image_datasets import service
 from synthfoundry.image_datasets.builder import zip_key
 from synthfoundry.image_datasets.schemas import (
     AugmentRequest,
+    CollectCreate,
     ImageDatasetCreate,
     ImageDatasetRead,
+    ImageDatasetStats,
     ImageDatasetUpdate,
     ImageRead,
+    ProviderInfo,
     Thumbnail,
 )
 from synthfoundry.jobs.schemas import JobRead
@@ -53,6 +56,42 @@ def create_image_dataset(
     load_model, generate (progress per image), post_process, package. The job's target is the
     new dataset."""
     return job_accepted(state, actor, response, lambda: service.create(session, actor, body))
+
+
+@router.post(
+    "/collect",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={422: problem_response("A field is invalid, or a provider unusable"), **JOB_PROBLEMS},
+)
+def collect_image_dataset(
+    response: Response,
+    body: CollectCreate,
+    actor: ImagesWrite,
+    session: SessionDep,
+    state: AppStateDep,
+) -> JobRead:
+    """Collect a labelled dataset from image search providers and URL lists, in the background:
+    stages search, download, validate, deduplicate, package. Every image keeps its source,
+    license and attribution; the ZIP carries an ATTRIBUTION.txt."""
+    return job_accepted(state, actor, response, lambda: service.collect(session, actor, body))
+
+
+@router.get("/providers", response_model=list[ProviderInfo])
+def list_providers(actor: ImagesRead) -> list[ProviderInfo]:
+    """The collection providers, and why one cannot be used here (missing credentials)."""
+    return service.providers()
+
+
+@router.get("/stats", response_model=ImageDatasetStats)
+def image_dataset_stats(
+    actor: ImagesRead,
+    session: SessionDep,
+    all_owners: Annotated[bool, Query(description="every user's (admin)")] = False,
+) -> ImageDatasetStats:
+    """Your image datasets summed: by status, images, bytes, duplicates removed, invalid and
+    refused downloads by reason."""
+    return service.stats(session, actor, all_owners=all_owners)
 
 
 @router.post(

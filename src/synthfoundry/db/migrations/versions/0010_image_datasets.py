@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.BigInteger(), nullable=True),
         sa.Column("generation_time", sa.Float(), nullable=True),
         sa.Column("device_used", sa.String(length=32), nullable=True),
+        sa.Column("collection", sa.JSON(), nullable=True),
         sa.Column("job_id", sa.Uuid(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -68,6 +69,8 @@ def upgrade() -> None:
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=400), nullable=True),
         sa.Column("augmentation", sa.JSON(), nullable=True),
+        sa.Column("provider", sa.String(length=32), nullable=True),
+        sa.Column("license", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["image_datasets.id"],
