@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # package about each. The filter drops those lines only; pipefail keeps pip's exit status.
 QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api bench-images
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api bench-images bench-dedupe bench-collect
 
 # torch goes in first, as the CPU build: resolved as a dependency, pip would fetch CUDA packages.
 TORCH ?= torch==2.13.0
@@ -81,3 +81,11 @@ bench-api: install-dev system-packages
 
 bench-images: install-dev
 	$(BIN)/python -m benchmarks.images
+
+# scikit-image (sample images) and imagehash (the comparison) are benchmark-only dependencies.
+bench-dedupe: install-dev
+	$(PIP_INSTALL) scikit-image imagehash 2>&1 | $(QUIET_MIRRORS)
+	$(BIN)/python -m benchmarks.dedupe
+
+bench-collect: install-dev
+	$(BIN)/python -m benchmarks.collect
