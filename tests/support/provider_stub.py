@@ -178,6 +178,8 @@ class Served:
     content_type: str
     body: bytes
     size: tuple[int, int]
+    host: str
+    """The host name of its URL, in search results too."""
 
 
 @dataclass(frozen=True)
@@ -245,22 +247,22 @@ class ProviderStub:
     # Scenario
 
     def add_label(
-        self, label: str, entries: Sequence[Entry], *, host: str | None = None
+        self, label: str, entries: Sequence[Entry], *, host: str = "127.0.0.1"
     ) -> list[str]:
         """Serve ``entries`` for the query ``label``, in order; their image URLs.
 
-        ``host`` names the image URLs' host (default 127.0.0.1): "localhost" makes a second host.
+        ``host`` names the image URLs' host: "localhost" makes a second host on this server.
         """
         items: list[Served] = []
         for index, entry in enumerate(entries):
-            items.append(self._served(label, index, entry, items))
+            items.append(self._served(label, index, entry, host, items))
         self.labels[label] = items
         for item in items:
             self._by_path[item.path] = item
-        return [self.url(item, host) for item in items]
+        return [self.url(item) for item in items]
 
-    def url(self, item: Served, host: str | None = None) -> str:
-        return f"http://{host or '127.0.0.1'}:{self.port}{item.path}"
+    def url(self, item: Served) -> str:
+        return f"http://{item.host}:{self.port}{item.path}"
 
     def urls(self, label: str) -> list[str]:
         return [self.url(item) for item in self.labels[label]]
@@ -288,14 +290,16 @@ class ProviderStub:
 
     # Serving
 
-    def _served(self, label: str, index: int, entry: Entry, earlier: list[Served]) -> Served:
+    def _served(
+        self, label: str, index: int, entry: Entry, host: str, earlier: list[Served]
+    ) -> Served:
         path = f"{IMAGE_PREFIX}{label}/{index}"
         content_type, body = self._content(label, index, entry, earlier)
         size = (0, 0)
         if entry.kind in ("good", "duplicate", "near", "slow"):
             with Image.open(io.BytesIO(body)) as image:
                 size = image.size
-        return Served(label, index, entry, path, content_type, body, size)
+        return Served(label, index, entry, path, content_type, body, size, host)
 
     def _content(
         self, label: str, index: int, entry: Entry, earlier: list[Served]
@@ -342,7 +346,7 @@ class ProviderStub:
         if seconds > 0:
             self._closing.wait(seconds)
 
-    def _query_label(self, query: str) -> list[Served]:
+    def items_for(self, query: str) -> list[Served]:
         return self.labels.get(query.strip(), [])
 
 
@@ -387,7 +391,7 @@ def openverse_answer(stub: ProviderStub, query: Mapping[str, str], base: str) ->
     wanted = set(filter(None, query.get("license", "").split(",")))
     items = [
         item
-        for item in stub._query_label(query.get("q", ""))
+        for item in stub.items_for(query.get("q", ""))
         if not wanted or item.entry.license in wanted
     ]
     page_count = math.ceil(len(items) / page_size)
@@ -461,7 +465,7 @@ def wikimedia_answer(stub: ProviderStub, query: Mapping[str, str], base: str) ->
     if query.get("action") != "query" or query.get("generator") != "search":
         return _json(200, {"error": {"code": "badvalue", "info": "unsupported request"}})
     limit, offset = _number(query, "gsrlimit", 10), _number(query, "gsroffset", 0)
-    items = stub._query_label(search)
+    items = stub.items_for(search)
     chosen = items[offset : offset + limit]
     pages = [
         _wikimedia_page(stub, item, base, offset + rank + 1) for rank, item in enumerate(chosen)
@@ -535,7 +539,7 @@ def google_answer(stub: ProviderStub, query: Mapping[str, str], base: str) -> An
     rights = query.get("rights")
     items = [
         item
-        for item in stub._query_label(query.get("q", ""))
+        for item in stub.items_for(query.get("q", ""))
         if rights is None or _rights_match(rights, GOOGLE_RIGHTS[item.entry.license])
     ][:GOOGLE_MAX_RESULTS]
     chosen = items[start - 1 : start - 1 + num]

@@ -13,8 +13,9 @@ order.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -29,6 +30,8 @@ from synthfoundry.progress import Progress, silent
 
 POLL_SECONDS = 0.1
 """How often stop() is asked while downloads are in flight."""
+CHECK_THREADS = os.cpu_count() or 1
+"""Validation and hashing are CPU work (Pillow and NumPy release the GIL): one thread a core."""
 
 
 class CollectionStopped(Exception):
@@ -103,7 +106,10 @@ class _Candidate:
 
 @dataclass(frozen=True)
 class _Outcome:
+    """What a download (``data`` or ``refused``) or a check (``valid`` or ``invalid``) gave."""
+
     candidate: _Candidate
+    data: bytes | None = None
     refused: str | None = None
     invalid: str | None = None
     valid: ValidImage | None = None
@@ -200,9 +206,13 @@ class _Search:
                     break
         for failure in errors:
             self.collector.log(self._outcome_line(failure, query.label, found))
+        if not errors and len(found) < self.wanted:
+            self.collector.log(
+                f"the label {query.label!r} has {len(found)} of {self.wanted} candidates"
+            )
         return found
 
-    def _sources(self, label: str) -> Iterable[Provider]:
+    def _sources(self, label: str) -> Iterator[Provider]:
         urls = self.request.urls_by_label.get(label, ())
         providers = [UrlListProvider(urls)] if urls else []
         for provider in [*providers, *self.request.providers]:
@@ -248,7 +258,11 @@ class _Search:
 
 class _Downloads:
     """The download, validate and deduplicate stages, in rounds until every label is full or
-    out of candidates."""
+    out of candidates.
+
+    Downloads run on ``concurrency`` threads; each finished download is checked (validated and
+    hashed) on a pool the size of the CPU count, so a host slot is held only while bytes arrive.
+    """
 
     def __init__(
         self,
@@ -264,20 +278,23 @@ class _Downloads:
         self.outcomes: list[_Outcome] = []
         self.finished = 0
         self.in_flight: dict[Future[_Outcome], _Candidate] = {}
+        self.downloading = 0
         self.host_load: Counter[str] = Counter()
         self.label_load: Counter[str] = Counter()
+        self.download_pool = ThreadPoolExecutor(request.concurrency, "image-download")
+        self.check_pool = ThreadPoolExecutor(CHECK_THREADS, "image-check")
 
     def run(self) -> tuple[list[_Outcome], Decision]:
         decision = Decision([], {}, {})
-        executor = ThreadPoolExecutor(self.request.concurrency, "image-download")
         try:
             while needs := self._needs(decision):
-                self._round(executor, needs)
+                self._round(needs)
                 decision = self._deduplicate()
         finally:
-            # On a stop, queued downloads are dropped and running ones left to end on their own
-            # (the fetcher's timeouts bound them) rather than waited for.
-            executor.shutdown(wait=not self.in_flight, cancel_futures=True)
+            # On a stop, queued work is dropped and running downloads are left to end on their
+            # own (the fetcher's timeouts bound them) rather than waited for.
+            for pool in (self.download_pool, self.check_pool):
+                pool.shutdown(wait=not self.in_flight, cancel_futures=True)
         return self.outcomes, decision
 
     def _needs(self, decision: Decision) -> dict[str, int]:
@@ -290,11 +307,11 @@ class _Downloads:
             if queue and counts[label] < self.request.per_label
         }
 
-    def _round(self, executor: ThreadPoolExecutor, needs: dict[str, int]) -> None:
+    def _round(self, needs: dict[str, int]) -> None:
         successes: Counter[str] = Counter()
         while True:
             self.collector.check_stop()
-            self._submit(executor, needs, successes)
+            self._submit(needs, successes)
             if not self.in_flight:
                 return
             done, _ = wait(self.in_flight, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
@@ -305,15 +322,13 @@ class _Downloads:
             if done:
                 self._report(needs, successes)
 
-    def _submit(
-        self, executor: ThreadPoolExecutor, needs: Mapping[str, int], successes: Counter[str]
-    ) -> None:
+    def _submit(self, needs: Mapping[str, int], successes: Counter[str]) -> None:
         """Start downloads, one label after another in turn, while limits allow."""
         started = True
         while started:
             started = False
             for label, need in needs.items():
-                if len(self.in_flight) >= self.request.concurrency:
+                if self.downloading >= self.request.concurrency:
                     return
                 queue = self.queues[label]
                 if not queue or successes[label] + self.label_load[label] >= need:
@@ -321,25 +336,31 @@ class _Downloads:
                 # Strictly in order within a label: a busy host holds its label back.
                 if self.host_load[queue[0].host] >= self.request.per_host:
                     continue
-                self._start(executor, queue.popleft())
+                self._download(queue.popleft())
                 started = True
 
-    def _start(self, executor: ThreadPoolExecutor, candidate: _Candidate) -> None:
-        future = executor.submit(_fetch_and_check, self.collector.fetcher, candidate, self.request)
+    def _download(self, candidate: _Candidate) -> None:
+        future = self.download_pool.submit(_fetch, self.collector.fetcher, candidate)
         self.in_flight[future] = candidate
+        self.downloading += 1
         self.host_load[candidate.host] += 1
         self.label_load[candidate.label] += 1
 
     def _finish(self, future: Future[_Outcome]) -> _Outcome:
         candidate = self.in_flight.pop(future)
-        self.host_load[candidate.host] -= 1
+        outcome = future.result()
+        if outcome.data is not None or outcome.refused is not None:
+            self.downloading -= 1
+            self.host_load[candidate.host] -= 1
+        if outcome.data is not None:
+            self.stats.downloaded += 1
+            check = self.check_pool.submit(_check, outcome.data, candidate, self.request.rules)
+            self.in_flight[check] = candidate
+            return outcome
         self.label_load[candidate.label] -= 1
         self.finished += 1
-        outcome = future.result()
         if outcome.refused is not None:
             self.stats.refused[outcome.refused] += 1
-        else:
-            self.stats.downloaded += 1
         if outcome.invalid is not None:
             self.stats.invalid[outcome.invalid] += 1
         if outcome.valid is not None:
@@ -368,16 +389,18 @@ class _Downloads:
         return decision
 
 
-def _fetch_and_check(
-    fetcher: SafeFetcher, candidate: _Candidate, request: CollectRequest
-) -> _Outcome:
-    """Runs on a download thread: the candidate fetched, validated and hashed."""
+def _fetch(fetcher: SafeFetcher, candidate: _Candidate) -> _Outcome:
+    """Runs on a download thread."""
     try:
-        fetched = fetcher.get(candidate.found.url)
+        return _Outcome(candidate, data=fetcher.get(candidate.found.url).data)
     except FetchRefused as refused:
         return _Outcome(candidate, refused=refused.reason)
+
+
+def _check(data: bytes, candidate: _Candidate, rules: ImageRules) -> _Outcome:
+    """Runs on a check thread: the bytes validated and the image hashed."""
     try:
-        valid = validate_image(fetched.data, request.rules)
+        valid = validate_image(data, rules)
     except InvalidImage as invalid:
         return _Outcome(candidate, invalid=invalid.reason)
     return _Outcome(candidate, valid=valid, phash=perceptual_hash(valid.image))
