@@ -15,6 +15,7 @@ from synthfoundry.images.providers.pacing import RateLimiter, RetryPolicy
 
 API_PATH = "/w/api.php"
 FILE_NAMESPACE = "6"
+THUMBNAIL_WIDTH = 1280
 METADATA_FIELDS = ("LicenseShortName", "License", "LicenseUrl", "Artist", "ObjectName")
 VIA = "Wikimedia Commons"
 
@@ -78,6 +79,8 @@ class WikimediaCommonsProvider(ApiProvider):
             "gsrlimit": str(self.page_size),
             "prop": "imageinfo",
             "iiprop": "url|extmetadata|size|mime",
+            # A scaled copy (Commons originals run to hundreds of megapixels): thumburl.
+            "iiurlwidth": str(THUMBNAIL_WIDTH),
             "iiextmetadatafilter": "|".join(METADATA_FIELDS),
         }
 
@@ -103,7 +106,7 @@ def _found(page: Mapping[str, Any]) -> Found | None:
     if not infos:
         return None
     info = infos[0]
-    url = text(info, "url")
+    url = text(info, "thumburl") or text(info, "url")
     if url is None:
         return None
     metadata = info.get("extmetadata")
