@@ -36,7 +36,7 @@ URL = "/v1/image-datasets"
 
 @pytest.fixture
 def stub() -> Iterator[ProviderStub]:
-    with ProviderStub(slow_seconds=20) as running:
+    with ProviderStub(slow_seconds=8) as running:
         yield running
 
 

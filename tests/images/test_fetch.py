@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import ipaddress
 import json
@@ -126,6 +127,15 @@ class Handler(BaseHTTPRequestHandler):
         for _ in range(BIG_BYTES // CHUNK):
             self.wfile.write(block)
 
+    def gzipped(self, rest: list[str], __: str) -> None:
+        """``gzipped/small``: a gzip body within the cap; ``gzipped/bomb``: 100 KB of gzip that
+        decompresses to 100 MB; ``gzipped/br``: an encoding not decoded here."""
+        if rest[0] == "br":
+            self._send(200, b"whatever", {"Content-Encoding": "br"})
+            return
+        plain = b"hello" if rest[0] == "small" else b"\0" * (100 * 1024 * 1024)
+        self._send(200, gzip.compress(plain, compresslevel=9), {"Content-Encoding": "gzip"})
+
     def slow(self, _: list[str], __: str) -> None:
         time.sleep(SLOW_SECONDS)
         self._send(200, b"late")
@@ -152,6 +162,7 @@ ROUTES: dict[str, Callable[[Handler, list[str], str], None]] = {
     "elsewhere": Handler.elsewhere,
     "echo": Handler.echo,
     "big": Handler.big,
+    "gzipped": Handler.gzipped,
     "slow": Handler.slow,
     "trickle": Handler.trickle,
     "limited": Handler.limited,
@@ -265,6 +276,13 @@ def test_a_body_over_the_cap_is_refused(server: Server, fetcher: SafeFetcher, pa
     refusal = _refusal(fetcher, f"{server.url}/{path}")
     assert refusal.reason == "too_large"
     assert time.monotonic() - started < 5
+
+
+def test_compressed_bodies_are_decoded_under_the_cap(server: Server, fetcher: SafeFetcher) -> None:
+    assert fetcher.get(f"{server.url}/gzipped/small").data == b"hello"
+    bomb = _refusal(fetcher, f"{server.url}/gzipped/bomb", max_bytes=1_000_000)
+    assert bomb.reason == "too_large" and "decompresses" in bomb.detail
+    assert _refusal(fetcher, f"{server.url}/gzipped/br").reason == "encoding"
 
 
 def test_the_cap_applies_while_streaming_without_a_length(

@@ -285,3 +285,13 @@ def test_a_downloaded_dataset_uploads_again(tmp_path: Path) -> None:
         (label, image_name(label, index)) for label in ("cats", "dogs") for index in range(1, 4)
     ]
     assert np.array_equal(np.asarray(uploaded[0].image), np.asarray(noise_image(seed=1)))
+
+
+def test_labels_never_take_the_names_of_the_datasets_own_files() -> None:
+    folders = label_folders(["manifest.jsonl", "Dataset.JSON", "ATTRIBUTION.txt", "cat"])
+    assert folders == {
+        "manifest.jsonl": "manifest.jsonl (2)",
+        "Dataset.JSON": "Dataset.JSON (2)",
+        "ATTRIBUTION.txt": "ATTRIBUTION.txt (2)",
+        "cat": "cat",
+    }

@@ -161,6 +161,17 @@ def test_bad_requests_name_the_field(
     assert client.get(URL, headers=owner.headers).json()["items"] == []
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_model_paths_outside_the_model_folders_reveal_nothing(
+    client: TestClient, migrated_database: Database
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    for path in ("/etc/passwd", "/root", "/no/such/place"):
+        answer = client.post(URL, json={"labels": ["cat"], "model": path}, headers=owner.headers)
+        assert answer.status_code == 422
+        assert "must be under the model folders" in answer.json()["detail"], path
+
+
 def test_a_model_that_cannot_load_fails_its_job_and_leaves_nothing(
     client: TestClient, migrated_database: Database, settings: Settings, tmp_path: Path
 ) -> None:
@@ -347,3 +358,6 @@ def test_another_users_dataset_is_not_found(
         found = client.request(method, f"{URL}/{dataset_id}{path}", headers=other.headers)
         assert found.status_code == 404, (method, path, found.text)
     assert client.get(URL, headers=other.headers).json()["items"] == []
+    for bad in ("/images?cursor=%C2%B2", "/images?cursor=99999999999999999999", "/images/0"):
+        answer = client.get(f"{URL}/{dataset_id}{bad}", headers=owner.headers)
+        assert answer.status_code == 422, (bad, answer.text)

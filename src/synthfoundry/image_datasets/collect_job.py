@@ -9,6 +9,8 @@ import time
 from contextlib import ExitStack
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
+
 from synthfoundry import runtime
 from synthfoundry.image_datasets.builder import DatasetBuilder
 from synthfoundry.image_datasets.collection import collect_request, fetch_policy
@@ -85,6 +87,10 @@ class CollectImages(BuildsImageDataset):
         Stage("package", 0.2),
     )
     Params = CollectImagesParams
+
+    def queue_for(self, params: BaseModel) -> str:
+        assert isinstance(params, CollectImagesParams)
+        return "gpu" if params.generates else "cpu"
 
     def run(self, context: JobContext) -> dict[str, Any]:
         params = context.params

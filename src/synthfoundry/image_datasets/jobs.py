@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from synthfoundry import layout, runtime
 from synthfoundry.image_datasets.builder import DatasetBuilder, data_key
 from synthfoundry.image_datasets.models import DatasetImage, ImageDataset
 from synthfoundry.image_datasets.schemas import (
@@ -48,6 +49,9 @@ class BuildsImageDataset(JobKind):
     def _publish(
         self, context: JobContext, dataset: ImageDataset, builder: DatasetBuilder
     ) -> tuple[int, int]:
+        # Writing first proves this attempt still has the job (else StopRequested("fenced")):
+        # a runner that lost it must not replace the files of the one that has it.
+        context.log(f"publishing {builder.total} images")
         context.storage.delete_prefix(dataset.folder)  # what an earlier attempt left
         size = builder.publish(context.storage, dataset.folder)
         with context.database.unit_of_work(write=True) as session:
@@ -55,7 +59,12 @@ class BuildsImageDataset(JobKind):
         return count, size
 
     def on_outcome(self, session: Session, job: Job) -> None:
-        if job.status != Status.SUCCEEDED or job.result is None or job.target_id is None:
+        if job.target_id is None:
+            return
+        if job.status != Status.SUCCEEDED:
+            self._forget(session, job.target_id)
+            return
+        if job.result is None:
             return
         dataset = session.get(ImageDataset, job.target_id)
         if dataset is not None:
@@ -64,6 +73,14 @@ class BuildsImageDataset(JobKind):
             dataset.generation_time = job.result["generation_time"]
             dataset.device_used = job.result["device_used"]
             dataset.collection = job.result.get("collection")
+
+    def _forget(self, session: Session, dataset_id: uuid.UUID) -> None:
+        """A job that did not succeed leaves no images, also when its runner died after
+        publishing (then no clean-up ran)."""
+        session.execute(delete(DatasetImage).where(DatasetImage.dataset_id == dataset_id))
+        dataset = session.get(ImageDataset, dataset_id)
+        if dataset is not None and dataset.folder:
+            layout.remove_after_commit(session, runtime.storage(), dataset.folder)
 
     def cleanup(self, context: JobContext) -> None:
         super().cleanup(context)

@@ -98,7 +98,7 @@ class DatasetImage(Base):
     noise_sigma: Mapped[float] = mapped_column(Float, default=0.0)
     width: Mapped[int]
     height: Mapped[int]
-    source: Mapped[str | None] = mapped_column(String(400), default=None)
+    source: Mapped[str | None] = mapped_column(Text, default=None)
     augmentation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     provider: Mapped[str | None] = mapped_column(String(32), default=None)
     license: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -11,6 +11,7 @@ from synthfoundry.images.augment import ALL_OPERATIONS, Operation
 from synthfoundry.images.requests import DEFAULT_MODEL, ImageRequest
 
 MAX_IMAGES = 1_000_000
+MAX_LABEL = 200
 
 
 class ImageDatasetStatus(StrEnum):
@@ -124,6 +125,8 @@ class CollectCreate(BaseModel):
         cleaned = [name.strip() for name in names]
         if any(not name for name in cleaned):
             raise ValueError("labels must not be empty")
+        if any(len(name) > MAX_LABEL for name in cleaned):
+            raise ValueError(f"labels must be at most {MAX_LABEL} characters")
         if len(set(cleaned)) != len(cleaned):
             raise ValueError("labels must differ")
         if isinstance(self.urls, dict) and (unknown := set(self.urls) - set(cleaned)):
@@ -143,6 +146,7 @@ class CollectImagesParams(BaseModel):
     """The ``images.collect`` job's parameters."""
 
     image_dataset_id: uuid.UUID
+    generates: bool = Field(default=False, description="tops up with a diffusion model (gpu)")
 
 
 class ImageDatasetStats(BaseModel):

@@ -25,6 +25,7 @@ from synthfoundry.image_datasets.builder import DatasetBuilder, data_key, folder
 from synthfoundry.image_datasets.collection import provider_catalogue
 from synthfoundry.image_datasets.models import DatasetImage, ImageDataset
 from synthfoundry.image_datasets.schemas import (
+    MAX_LABEL,
     AugmentImagesParams,
     AugmentRequest,
     CollectCreate,
@@ -54,8 +55,8 @@ MAX_PREVIEW = 50
 def create(session: Session, actor: Actor, request: ImageDatasetCreate) -> Job:
     """Queue a text-to-image job; the new dataset is its target."""
     actor.require("image-datasets:write")
-    check_model_reference(request.model)
     check_local_model(request.model, runtime.settings().model_dirs())
+    check_model_reference(request.model)
     dataset = ImageDataset(
         owner_id=actor.user_id,
         name=request.name or _default_name(request.labels, request.images_per_label),
@@ -81,8 +82,8 @@ def collect(session: Session, actor: Actor, request: CollectCreate) -> Job:
         if info.name in request.providers and not info.available:
             raise InvalidInput(f"provider {info.name}: {info.reason}", field="providers")
     if request.top_up_with == "generate":
-        check_model_reference(request.model)
         check_local_model(request.model, runtime.settings().model_dirs())
+        check_model_reference(request.model)
     labels = request.label_names()
     dataset = ImageDataset(
         owner_id=actor.user_id,
@@ -96,7 +97,9 @@ def collect(session: Session, actor: Actor, request: CollectCreate) -> Job:
         session,
         actor,
         dataset,
-        lambda created: CollectImagesParams(image_dataset_id=created.id),
+        lambda created: CollectImagesParams(
+            image_dataset_id=created.id, generates=request.top_up_with == "generate"
+        ),
         details={"labels": len(labels), "providers": list(request.providers)},
     )
 
@@ -204,6 +207,11 @@ def upload(
     with tempfile.TemporaryDirectory(prefix="synthfoundry-images-") as directory:
         path = receive(source, Path(directory), settings.max_upload_bytes)
         summary = inspect_archive(path, limits)
+        if long := [label for label in summary.labels if len(label) > MAX_LABEL]:
+            raise InvalidInput(
+                f"folder {long[0][:40]!r}...: labels must be at most {MAX_LABEL} characters",
+                field="file",
+            )
         builder = DatasetBuilder(Path(directory) / "dataset", summary.labels)
         try:
             for uploaded in read_image_folder(path, limits):

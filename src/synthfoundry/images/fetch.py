@@ -16,6 +16,7 @@ import ipaddress
 import math
 import socket
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ REASONS = (
     "timeout",
     "http_status",
     "connection",
+    "encoding",
 )
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -441,8 +443,21 @@ def _read_capped(response: httpx.Response, limit: int, total_timeout: float, sho
     if declared is not None and declared > limit:
         raise _too_large(shown, limit, f"it declares {declared} bytes")
     deadline = time.monotonic() + total_timeout
+    decoder = _decoder(response, shown)
     body = bytearray()
-    for chunk in response.iter_bytes():
+    # Raw bytes, decoded here under the cap: httpx's own decoding has no output limit, so a
+    # small gzip bomb would fill memory before any check.
+    for raw in response.iter_raw():
+        chunk = raw
+        if decoder is not None:
+            try:
+                chunk = decoder.decompress(raw, limit + 1 - len(body))
+            except zlib.error as error:
+                raise FetchRefused(
+                    "encoding", shown, f"the body does not decode: {error}"
+                ) from None
+            if decoder.unconsumed_tail:
+                raise _too_large(shown, limit, "it decompresses to more")
         body += chunk
         if len(body) > limit:
             raise _too_large(shown, limit, "more arrived")
@@ -451,6 +466,17 @@ def _read_capped(response: httpx.Response, limit: int, total_timeout: float, sho
                 "timeout", shown, f"the body took longer than {total_timeout:g} s to arrive"
             )
     return bytes(body)
+
+
+def _decoder(response: httpx.Response, shown: str) -> Any:
+    """A bounded decompressor for a gzip or deflate body, ``None`` for an identity one; other
+    and stacked encodings are refused."""
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, told by the header
+    raise FetchRefused("encoding", shown, f"the body is sent as {encoding!r}, not decoded here")
 
 
 def _content_length(response: httpx.Response) -> int | None:

@@ -53,7 +53,8 @@ def label_folders(labels: Sequence[str]) -> dict[str, str]:
     Names that clash once cleaned, or that differ only in case, get `` (2)``, `` (3)``...
     """
     folders: dict[str, str] = {}
-    taken: set[str] = set()
+    # The dataset's own files sit beside the label folders.
+    taken = {name.casefold() for name in (MANIFEST, DATASET_JSON, ATTRIBUTION)}
     for label in labels:
         if label in folders:
             continue

@@ -109,8 +109,8 @@ def check_model_reference(model: str) -> None:
 
 def check_local_model(model: str, roots: list[Path]) -> None:
     """A local model directory must lie under one of ``roots`` (otherwise a request could probe
-    the server's file system); hub ids pass."""
-    if not looks_like_path(model):
+    the server's file system); hub ids pass. Checked before anything looks at the path."""
+    if not looks_like_path(model) and not Path(model).exists():
         return
     path = Path(model).expanduser().resolve()
     if not any(path.is_relative_to(root.expanduser().resolve()) for root in roots):

@@ -206,6 +206,11 @@ class JobContext:
     def mark_fenced(self) -> None:
         self._fenced.set()
 
+    @property
+    def fenced(self) -> bool:
+        """Another attempt has the job: this one must leave shared files and rows alone."""
+        return self._fenced.is_set()
+
     def _write(self, change: records.JobChange) -> None:
         if not records.apply(self.database, self.job_id, self.attempt, change):
             self._fenced.set()

@@ -170,7 +170,8 @@ def execute(
     except Exception as exc:
         log.exception("job failed")
         code = exc.code if isinstance(exc, SynthfoundryError) else "job_error"
-        kind.cleanup(context)
+        if not context.fenced:  # a fenced attempt's clean-up would undo the current one's work
+            kind.cleanup(context)
         _finish(
             database,
             job_id,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from synthfoundry.accounts.actor import Actor
@@ -36,6 +36,7 @@ ImagesWrite = Annotated[Actor, require_scope("image-datasets:write")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: problem_response("No such image dataset of yours")
 }
+MAX_POSITION = 2**63 - 1
 NOT_READY: dict[int | str, dict[str, Any]] = {409: problem_response("Not ready (yet)")}
 
 
@@ -241,7 +242,7 @@ def list_images(
 )
 def get_image(
     dataset_id: uuid.UUID,
-    image_id: int,
+    image_id: Annotated[int, Path(ge=1, le=MAX_POSITION)],
     actor: ImagesRead,
     session: SessionDep,
     storage: StorageDep,
@@ -276,6 +277,6 @@ def download_image_dataset(
 def _position(cursor: str | None) -> int:
     if cursor is None:
         return 0
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit() and int(cursor) <= MAX_POSITION):
         raise InvalidInput("cursor is not one this API returned", field="cursor")
     return int(cursor)

@@ -6,6 +6,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 
+from synthfoundry import runtime
 from synthfoundry.config import Settings
 from synthfoundry.db import Database
 from synthfoundry.jobs.reaper import reap_expired
@@ -23,6 +24,8 @@ class Dispatcher(ABC):
         self.settings = settings
         self.database = database
         self.storage = storage
+        # Outcome hooks of the jobs it recovers run in this process, and may use services.
+        runtime.configure(settings, storage)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=type(self).__name__, daemon=True)

@@ -112,6 +112,10 @@ def _run_one(
         execute(database, storage, settings, job_id, attempt, shutdown)
 
 
+def _ready() -> None:
+    """A process that does nothing: its start proves the fork server has finished preloading."""
+
+
 def run_child(settings: Settings, job_id: uuid.UUID, attempt: int) -> None:
     """Entry point of a job's child process."""
     shutdown, database, storage = _start_process(settings)
@@ -179,10 +183,14 @@ class _GpuWorker:
             return done
         return None
 
-    def stop(self, timeout: float) -> tuple[uuid.UUID, int] | None:
+    def terminate(self) -> None:
+        """Ask the running job to go back to the queue and the worker to end."""
         if self.process.is_alive() and self.process.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.process.pid, signal.SIGTERM)
+
+    def stop(self, timeout: float) -> tuple[uuid.UUID, int] | None:
+        self.terminate()
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
@@ -219,9 +227,13 @@ class LocalDispatcher(Dispatcher):
 
     def dispatch(self) -> None:
         if not self._forkserver_ready:
-            # Started before the first claim: its preload takes seconds, and a job must not sit
-            # "running" (its lease ticking) while its process waits for the server to come up.
+            # Ready before the first claim: its preload takes seconds (~15 with diffusers), and
+            # a job must not sit "running" (its lease ticking) while its process waits for the
+            # server. ensure_running() does not wait for the preload; a first process does.
             forkserver.ensure_running()
+            probe = _JobProcess(target=_ready, name="forkserver-probe", daemon=True)
+            probe.start()
+            probe.join()
             self._forkserver_ready = True
         self._collect_finished()
         self._dispatch_gpu()
@@ -288,6 +300,8 @@ class LocalDispatcher(Dispatcher):
             if child.is_alive() and child.pid is not None:
                 with contextlib.suppress(ProcessLookupError):  # it may end in between
                     os.kill(child.pid, signal.SIGTERM)
+        if self._gpu_worker is not None:
+            self._gpu_worker.terminate()
         for job_id, (child, attempt) in children:
             child.join(timeout)
             if child.is_alive():

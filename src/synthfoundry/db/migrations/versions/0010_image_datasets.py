@@ -67,7 +67,7 @@ def upgrade() -> None:
         sa.Column("noise_sigma", sa.Float(), nullable=False),
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
-        sa.Column("source", sa.String(length=400), nullable=True),
+        sa.Column("source", sa.Text(), nullable=True),
         sa.Column("augmentation", sa.JSON(), nullable=True),
         sa.Column("provider", sa.String(length=32), nullable=True),
         sa.Column("license", sa.String(length=32), nullable=True),
