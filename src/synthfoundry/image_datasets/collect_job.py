@@ -108,18 +108,11 @@ class CollectImages(BuildsImageDataset):
                 self._top_up(context, request, builder, collected)
                 summary = _summary(stats)
                 builder.finish({"source": "collected", "request": dataset.request, **summary})
-                builder.archive()
-                count, size = self._publish(context, dataset, builder)
+                seconds = time.monotonic() - started
+                result = self._publish(context, dataset, builder, seconds, "cpu")
             finally:
                 builder.close()
-        return {
-            "image_dataset_id": str(dataset.id),
-            "file_count": count,
-            "size_bytes": size,
-            "generation_time": round(time.monotonic() - started, 3),
-            "device_used": "cpu",
-            "collection": summary,
-        }
+        return result | {"collection": summary}
 
     def _collect(
         self, context: JobContext, request: CollectCreate, settings: Any

@@ -47,8 +47,15 @@ class BuildsImageDataset(JobKind):
         return dataset
 
     def _publish(
-        self, context: JobContext, dataset: ImageDataset, builder: DatasetBuilder
-    ) -> tuple[int, int]:
+        self,
+        context: JobContext,
+        dataset: ImageDataset,
+        builder: DatasetBuilder,
+        seconds: float,
+        device: str,
+    ) -> dict[str, Any]:
+        """Write the ZIP, replace the dataset's files and rows; the job's result."""
+        builder.archive()
         # Writing first proves this attempt still has the job (else StopRequested("fenced")):
         # a runner that lost it must not replace the files of the one that has it.
         context.log(f"publishing {builder.total} images")
@@ -56,7 +63,13 @@ class BuildsImageDataset(JobKind):
         size = builder.publish(context.storage, dataset.folder)
         with context.database.unit_of_work(write=True) as session:
             count = store_rows(session, dataset.id, builder.entries())
-        return count, size
+        return {
+            "image_dataset_id": str(dataset.id),
+            "file_count": count,
+            "size_bytes": size,
+            "generation_time": round(seconds, 3),
+            "device_used": device,
+        }
 
     def on_outcome(self, session: Session, job: Job) -> None:
         if job.target_id is None:
@@ -153,17 +166,11 @@ class GenerateImages(BuildsImageDataset):
                         }
                     )
                 with context.stage("package"):
-                    builder.archive()
-                    count, size = self._publish(context, dataset, builder)
+                    return self._publish(
+                        context, dataset, builder, generation_time, model.device_used
+                    )
             finally:
                 builder.close()
-        return {
-            "image_dataset_id": str(dataset.id),
-            "file_count": count,
-            "size_bytes": size,
-            "generation_time": round(generation_time, 3),
-            "device_used": model.device_used,
-        }
 
 
 @register
@@ -211,17 +218,9 @@ class AugmentImages(BuildsImageDataset):
                     )
                 generation_time = time.monotonic() - started
                 with context.stage("package"):
-                    builder.archive()
-                    count, size = self._publish(context, dataset, builder)
+                    return self._publish(context, dataset, builder, generation_time, "cpu")
             finally:
                 builder.close()
-        return {
-            "image_dataset_id": str(dataset.id),
-            "file_count": count,
-            "size_bytes": size,
-            "generation_time": round(generation_time, 3),
-            "device_used": "cpu",
-        }
 
     def _images(self, context: JobContext, source: ImageDataset) -> Iterator[DatasetImage]:
         after = 0
