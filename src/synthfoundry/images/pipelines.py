@@ -16,7 +16,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -271,7 +271,8 @@ def _use_channels_last(pipeline: Any) -> None:
     for name in ("unet", "vae"):
         module = getattr(pipeline, name, None)
         if isinstance(module, torch.nn.Module):
-            module.to(memory_format=torch.channels_last)
+            # Module.to's stubs omit memory_format in some torch releases.
+            cast(Any, module).to(memory_format=torch.channels_last)
 
 
 def _is_hub_error(exc: Exception) -> bool:
