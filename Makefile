@@ -23,13 +23,13 @@ $(VENV)/bin/python:
 	$(PIP_INSTALL) "$(TORCH)" 2>&1 | $(QUIET_MIRRORS)
 
 $(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) -e ".[images]" 2>&1 | $(QUIET_MIRRORS)
-	$(BIN)/python -c "import synthfoundry.api, diffusers"
+	$(PIP_INSTALL) -e ".[images,video]" 2>&1 | $(QUIET_MIRRORS)
+	$(BIN)/python -c "import synthfoundry.api, diffusers, imageio_ffmpeg"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) -e ".[dev,postgres,s3,celery,images]" 2>&1 | $(QUIET_MIRRORS)
-	$(BIN)/python -c "import synthfoundry.api, pytest, moto, psycopg, s3fs, diffusers"
+	$(PIP_INSTALL) -e ".[dev,postgres,s3,celery,images,video]" 2>&1 | $(QUIET_MIRRORS)
+	$(BIN)/python -c "import synthfoundry.api, pytest, moto, psycopg, s3fs, diffusers, imageio_ffmpeg"
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that `make test` needs, when they are missing: a PostgreSQL server
 # (for the throwaway test cluster; Debian's own cluster is not created) and a Redis server (the
-# Celery broker and event bus in tests; the tests start their own on a free port).
+# Celery broker and event bus in tests; the tests start their own on a free port) and espeak-ng
+# (the local voice of product videos).
 set -euo pipefail
 
 have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
@@ -9,6 +10,7 @@ have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
 missing=()
 have_postgres || missing+=(postgresql)
 command -v redis-server > /dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v espeak-ng > /dev/null || missing+=(espeak-ng)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

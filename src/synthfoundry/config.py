@@ -115,6 +115,41 @@ class ImageSettings(BaseModel):
     )
 
 
+class VideoSettings(BaseModel):
+    """Product and music videos: upload limits, rendering, and the optional HTTP providers
+    (an OpenAI-compatible API for scripts and speech, an asynchronous video API for scenes)
+    with the prices their costs are counted at."""
+
+    max_image_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="product image")
+    max_image_pixels: int = Field(default=40_000_000, ge=4096)
+    max_audio_bytes: int = Field(default=50 * 1024 * 1024, ge=1024, description="music upload")
+    render_workers: int = Field(default=0, ge=0, le=64, description="0: one per CPU core")
+    openai_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr | None = None
+    openai_chat_model: str = "gpt-4o-mini"
+    openai_speech_model: str = "gpt-4o-mini-tts"
+    openai_voice: str = "alloy"
+    openai_input_usd_per_million_tokens: float = Field(default=0.15, ge=0)
+    openai_output_usd_per_million_tokens: float = Field(default=0.60, ge=0)
+    openai_speech_usd_per_million_characters: float = Field(default=15.0, ge=0)
+    video_api_url: str | None = Field(default=None, description="an asynchronous video API")
+    video_api_key: SecretStr | None = None
+    video_api_model: str = ""
+    video_api_create_path: str = "/v1/videos"
+    video_api_status_path: str = Field(default="/v1/videos/{id}", description="{id}: the task")
+    video_api_id_field: str = Field(default="id", description="dotted path in the create answer")
+    video_api_status_field: str = "status"
+    video_api_url_field: str = Field(default="video_url", description="dotted path when done")
+    video_api_error_field: str = Field(default="error", description="dotted path when failed")
+    video_api_done_values: list[str] = Field(default_factory=lambda: ["succeeded", "completed"])
+    video_api_failed_values: list[str] = Field(default_factory=lambda: ["failed", "error"])
+    video_api_usd_per_second: float = Field(default=0.05, ge=0)
+    video_api_poll_seconds: float = Field(default=2.0, gt=0, le=60)
+    video_api_timeout_seconds: float = Field(default=600.0, gt=0)
+    http_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    http_retries: int = Field(default=3, ge=0, le=10)
+
+
 class CollectionSettings(BaseModel):
     """Image collection from search providers: where they are, credentials, politeness."""
 
@@ -175,6 +210,7 @@ class Settings(BaseSettings):
     datasets: DatasetSettings = Field(default_factory=DatasetSettings)
     images: ImageSettings = Field(default_factory=ImageSettings)
     collection: CollectionSettings = Field(default_factory=CollectionSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

@@ -16,6 +16,7 @@ GENERATORS = "generators"
 SYNTHETIC_DATASETS = "synthetic"
 REPORTS = "reports"
 IMAGE_DATASETS = "images"
+VIDEOS = "videos"
 
 
 def object_folder(area: str, owner_id: uuid.UUID, object_id: uuid.UUID) -> str:

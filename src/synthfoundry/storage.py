@@ -139,6 +139,17 @@ class BlobStore:
             while chunk := handle.read(chunk_bytes):
                 yield chunk
 
+    def iter_range(
+        self, key: str, start: int, length: int, chunk_bytes: int = CHUNK_BYTES
+    ) -> Iterator[bytes]:
+        """``length`` bytes from offset ``start`` (an HTTP range request's body)."""
+        with self.open_read(key) as handle:
+            handle.seek(start)
+            left = length
+            while left > 0 and (chunk := handle.read(min(chunk_bytes, left))):
+                left -= len(chunk)
+                yield chunk
+
     def exists(self, key: str) -> bool:
         return bool(self._fs.exists(self._path(key)))
 

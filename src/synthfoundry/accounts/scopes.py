@@ -12,6 +12,7 @@ RESOURCES = (
     "synthetic-datasets",
     "reports",
     "image-datasets",
+    "videos",
     "jobs",
     "workflows",
     "api-keys",

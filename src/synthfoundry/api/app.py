@@ -165,6 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     upload_limits = {
         "/v1/datasets": settings.datasets.max_upload_bytes + 64 * 1024,
         "/v1/image-datasets/upload": settings.images.max_upload_bytes + 64 * 1024,
+        "/v1/videos": settings.video.max_image_bytes + 64 * 1024,
+        "/v1/music-videos": settings.video.max_audio_bytes + 64 * 1024,
     }
 
     def body_limit(scope: Scope) -> int:

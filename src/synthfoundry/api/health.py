@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from synthfoundry.api.deps import AppStateDep
@@ -67,6 +67,30 @@ async def readyz(request: Request, state: AppStateDep) -> Readiness | ProblemRes
             checks=checks,
         )
     return Readiness(status="ready", checks=checks)
+
+
+class LiveEvents(BaseModel):
+    watched_jobs: int = Field(description="jobs with at least one live reader")
+    job_readers: int = Field(description="readers of a single job (WebSocket or event stream)")
+    owner_readers: int = Field(description="readers of all of an owner's jobs")
+    websockets: int = Field(description="open WebSocket connections")
+    event_streams: int = Field(description="open Server-Sent Event streams")
+    last_event_id: int
+
+
+@router.get("/healthz/events", response_model=LiveEvents)
+async def live_events(state: AppStateDep) -> LiveEvents:
+    """Live job updates of this process: one pump reads the events once and hands each to the
+    readers of its job, however many clients watch it."""
+    stats = state.events.stats()
+    return LiveEvents(
+        watched_jobs=stats.watched_jobs,
+        job_readers=stats.job_readers,
+        owner_readers=stats.owner_readers,
+        websockets=state.live.websockets,
+        event_streams=state.live.event_streams,
+        last_event_id=stats.last_event_id,
+    )
 
 
 @router.get("/metrics", response_class=Response)

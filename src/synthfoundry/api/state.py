@@ -38,6 +38,14 @@ class ApiKeyUsage:
 
 
 @dataclass
+class LiveConnections:
+    """Open WebSockets and event streams of this process (the monitoring view)."""
+
+    websockets: int = 0
+    event_streams: int = 0
+
+
+@dataclass
 class AppState:
     """What the running API holds for its lifetime; reached through ``deps``."""
 
@@ -50,6 +58,7 @@ class AppState:
     events: EventPump
     dispatcher: Dispatcher | None
     api_key_usage: ApiKeyUsage = field(init=False)
+    live: LiveConnections = field(default_factory=LiveConnections)
 
     def __post_init__(self) -> None:
         self.api_key_usage = ApiKeyUsage(self.database)

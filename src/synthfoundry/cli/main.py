@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from synthfoundry import __version__
-from synthfoundry.cli import audit, config, db, images, remote, users
+from synthfoundry.cli import audit, config, db, images, remote, users, videos
 from synthfoundry.cli.evaluate import evaluate
 from synthfoundry.cli.serve import serve
 from synthfoundry.cli.worker import worker
@@ -25,6 +25,9 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(remote.datasets_app, name="datasets")
 app.add_typer(remote.jobs_app, name="jobs")
 app.add_typer(images.app, name="images")
+app.add_typer(videos.videos_app, name="videos")
+app.add_typer(videos.music_app, name="music-videos")
+app.add_typer(videos.flavors_app, name="flavors")
 app.command()(remote.train)
 app.command()(remote.generate)
 app.command()(remote.probe)

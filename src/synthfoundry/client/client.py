@@ -18,6 +18,7 @@ from synthfoundry.client.jobs import Jobs
 from synthfoundry.client.reports import Reports
 from synthfoundry.client.schemas import Generator, Job, Report, Rows, SyntheticDataset
 from synthfoundry.client.synthetic_datasets import SyntheticDatasets
+from synthfoundry.client.videos import Flavors, MusicVideos, Videos
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -48,6 +49,9 @@ class Client:
         self.reports = Reports(self)
         self.jobs = Jobs(self)
         self.images = Images(self, self.jobs)
+        self.videos = Videos(self, self.jobs)
+        self.music_videos = MusicVideos(self, self.jobs)
+        self.flavors = Flavors(self)
 
     def close(self) -> None:
         self.http.close()

@@ -203,3 +203,40 @@ class EventMessage(TypedDict):
 
 
 StreamMessage = SnapshotMessage | EventMessage
+
+
+class VideoStage(TypedDict, total=False):
+    name: Required[str]
+    status: str
+    progress: float
+    started_at: str | None
+    completed_at: str | None
+    error: str | None
+    cost_usd: float
+
+
+class Video(TypedDict, total=False):
+    id: Required[str]
+    kind: str
+    title: str
+    status: str
+    progress: float
+    stages: list[VideoStage]
+    job_id: str | None
+    video_url: str | None
+    thumbnail_url: str | None
+    error_message: str | None
+    cost_usd: float
+    seconds: float | None
+    width: int | None
+    height: int | None
+    size_bytes: int | None
+    request: dict[str, Any]
+    details: dict[str, Any]
+
+
+class VideoAccepted(TypedDict):
+    id: str
+    job_id: str
+    status: str
+    estimated_completion_time: str

@@ -144,6 +144,14 @@ class Delivered:
         return cls(row.job_id, row.owner_id, row.seq, row.type, row.at.isoformat(), row.data)
 
 
+@dataclass(frozen=True)
+class PumpStats:
+    watched_jobs: int
+    job_readers: int
+    owner_readers: int
+    last_event_id: int
+
+
 @dataclass(eq=False)
 class Subscription:
     job_id: uuid.UUID | None
@@ -157,7 +165,10 @@ class EventPump:
         self.database = database
         self.bus = bus
         self.settings = settings
-        self._subscriptions: set[Subscription] = set()
+        # Readers of one job are found by its id: an event reaches its job's readers without a
+        # look at every other connection (the many-watchers-of-one-job case).
+        self._by_job: dict[uuid.UUID, set[Subscription]] = {}
+        self._wide: set[Subscription] = set()
         self._last_id = 0
         self._delivered: OrderedDict[uuid.UUID, int] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
@@ -183,11 +194,30 @@ class EventPump:
         subscription = Subscription(
             job_id, owner_id, asyncio.Queue(self.settings.subscriber_queue_size)
         )
-        self._subscriptions.add(subscription)
+        if job_id is None:
+            self._wide.add(subscription)
+        else:
+            self._by_job.setdefault(job_id, set()).add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        self._subscriptions.discard(subscription)
+        if subscription.job_id is None:
+            self._wide.discard(subscription)
+            return
+        readers = self._by_job.get(subscription.job_id)
+        if readers is not None:
+            readers.discard(subscription)
+            if not readers:
+                del self._by_job[subscription.job_id]
+
+    def stats(self) -> PumpStats:
+        """What the pump serves now: jobs watched, readers of single jobs, owner-wide readers."""
+        return PumpStats(
+            watched_jobs=len(self._by_job),
+            job_readers=sum(len(readers) for readers in self._by_job.values()),
+            owner_readers=len(self._wide),
+            last_event_id=self._last_id,
+        )
 
     def _newest_id(self) -> int:
         with self.database.unit_of_work() as session:
@@ -231,19 +261,20 @@ class EventPump:
             await self.bus.wait(self.settings.poll_interval_seconds)
 
     def _dispatch(self, events: list[Delivered]) -> None:
-        for subscription in list(self._subscriptions):
-            for event in events:
-                if subscription.job_id not in (None, event.job_id):
-                    continue
-                if subscription.owner_id not in (None, event.owner_id):
-                    continue
-                try:
-                    subscription.queue.put_nowait(event)
-                except asyncio.QueueFull:
-                    # A client that does not read is dropped rather than buffered without end.
-                    subscription.overflowed = True
-                    self._subscriptions.discard(subscription)
-                    with contextlib.suppress(asyncio.QueueFull):
-                        subscription.queue.get_nowait()
-                        subscription.queue.put_nowait(None)
-                    break
+        for event in events:
+            readers = list(self._by_job.get(event.job_id, ()))
+            readers += [wide for wide in self._wide if wide.owner_id in (None, event.owner_id)]
+            for subscription in readers:
+                if not subscription.overflowed:
+                    self._offer(subscription, event)
+
+    def _offer(self, subscription: Subscription, event: Delivered) -> None:
+        try:
+            subscription.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # A client that does not read is dropped rather than buffered without end.
+            subscription.overflowed = True
+            self.unsubscribe(subscription)
+            with contextlib.suppress(asyncio.QueueFull):
+                subscription.queue.get_nowait()
+                subscription.queue.put_nowait(None)

@@ -93,9 +93,13 @@ def _completed(job: Job, now: datetime) -> None:
 def _ended(job: Job, now: datetime) -> None:
     job.finished_at = now
     job.lease_expires_at = None
-    left = "cancelled" if job.status == Status.CANCELLED else "skipped"
+    cancelled = job.status == Status.CANCELLED
+    # The stage a failed job was in is the one that failed; those it never reached are skipped.
+    ended = {"pending": "skipped", "running": "failed"} if not cancelled else {}
     job.stages = [
-        {**stage, "status": left} if stage["status"] in ("pending", "running") else stage
+        {**stage, "status": ended.get(stage["status"], "cancelled")}
+        if stage["status"] in ("pending", "running")
+        else stage
         for stage in job.stages
     ]
 

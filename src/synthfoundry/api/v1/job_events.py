@@ -34,7 +34,7 @@ from synthfoundry.accounts.principal import Principal
 from synthfoundry.api.deps import AppStateDep, SessionDep
 from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
 from synthfoundry.api.security import require_scope
-from synthfoundry.api.state import AppState
+from synthfoundry.api.state import AppState, LiveConnections
 from synthfoundry.errors import SynthfoundryError
 from synthfoundry.jobs import service
 from synthfoundry.jobs.events import Delivered
@@ -81,6 +81,20 @@ def _message(item: Snapshot | Delivered) -> dict[str, Any]:
         "event": item.type,
         "at": item.at,
         "data": item.data,
+        **_update(item),
+    }
+
+
+def _update(event: Delivered) -> dict[str, Any]:
+    """The same event flattened for dashboards: stage, overall progress (0-1 on progress
+    events), status (the job's, or the stage's on stage events), message and timestamp."""
+    data = event.data
+    return {
+        "stage": data.get("stage"),
+        "progress": data.get("fraction") if event.type == "progress" else None,
+        "status": data.get("status", "running" if event.type == "progress" else None),
+        "message": data.get("message") or (data.get("error") or {}).get("message", ""),
+        "timestamp": event.at,
     }
 
 
@@ -166,6 +180,7 @@ async def _serve(
         return
     await websocket.accept()
     stream = JobEventStream(state.database, state.events, idle_seconds=PING_INTERVAL_SECONDS)
+    state.live.websockets += 1
     try:
         actor, after_seq = await _authenticate(websocket, state)
         async with contextlib.AsyncExitStack() as stack:
@@ -193,6 +208,8 @@ async def _serve(
             await websocket.close(closed.code, closed.reason)
     except (WebSocketDisconnect, RuntimeError):
         pass
+    finally:
+        state.live.websockets -= 1
 
 
 @router.websocket("/{job_id}/events")
@@ -224,9 +241,14 @@ def _server_sent(item: StreamItem) -> bytes:
 
 
 async def _event_stream(
-    stream: JobEventStream, actor: Actor, job_id: uuid.UUID, after_seq: int | None
+    stream: JobEventStream,
+    live: LiveConnections,
+    actor: Actor,
+    job_id: uuid.UUID,
+    after_seq: int | None,
 ) -> AsyncIterator[bytes]:
     deadline = time.monotonic() + STREAM_SECONDS
+    live.event_streams += 1
     try:
         async with (
             stream.follow_job(actor, job_id, after_seq, until_finished=True) as feed,
@@ -238,6 +260,8 @@ async def _event_stream(
                     return
     except (SynthfoundryError, SubscriberTooSlow):
         return  # the job went away, or the reader fell behind: it resumes from its last seq
+    finally:
+        live.event_streams -= 1
 
 
 @router.get(
@@ -274,7 +298,7 @@ def stream_job_events(
         after_seq = int(last_event_id)
     stream = JobEventStream(state.database, state.events, idle_seconds=STREAM_KEEPALIVE_SECONDS)
     return StreamingResponse(
-        _event_stream(stream, actor, job_id, after_seq),
+        _event_stream(stream, state.live, actor, job_id, after_seq),
         media_type=SERVER_SENT_EVENTS,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
