@@ -70,6 +70,21 @@ def test_product_scenes_move(motion: Motion) -> None:
     assert has_colour(frames[0], STYLES["modern"].text)  # the heading
 
 
+def green_x(frame: np.ndarray) -> float:
+    """Mean column of the product's green disc."""
+    mask = (np.abs(frame.astype(int) - (20, 160, 60)).max(axis=2) < 30).nonzero()
+    return float(mask[1].mean())
+
+
+@pytest.mark.parametrize(("motion", "direction"), [("pan_left", -1), ("pan_right", 1)])
+def test_pans_move_the_picture_the_named_way(motion: Motion, direction: int) -> None:
+    style = STYLES["modern"]
+    scene = render.render_scene_frames(FEATURE, style, SIZE, FPS, 1.0, motion, product(), "")
+    still = render.still_motion_frames(product(), "", style, SIZE, FPS, 1.0, motion)
+    for frames in (list(scene), list(still)):
+        assert (green_x(frames[-1]) - green_x(frames[0])) * direction > 3
+
+
 def test_a_still_product_scene_repeats_one_frame() -> None:
     frames = list(
         render.render_scene_frames(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pruning: asyncio.Task[None] | None = None
         dispatcher: Dispatcher | None = None
         events: EventPump | None = None
+        notifier: Callable[[], None] | None = None
         try:
             _check_schema(database)
             _bootstrap_admin(database, settings)
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 wake_dispatcher()
 
             records.set_notifier(on_job_change)
+            notifier = on_job_change
             app.state.synthfoundry = AppState(
                 settings=settings,
                 database=database,
@@ -125,6 +127,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.info("started", database=database.backend, storage=storage.protocol)
             yield
         finally:
+            # A commit after this app stopped (another app's, a test's) must not wake it.
+            if notifier is not None:
+                records.clear_notifier(notifier)
             if pruning is not None:
                 pruning.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -35,6 +35,17 @@ def set_notifier(notify: Callable[[], None]) -> None:
     _notify = notify
 
 
+def clear_notifier(notify: Callable[[], None]) -> None:
+    """Stop calling ``notify`` (if it is still the one set): its owner has shut down."""
+    global _notify
+    if _notify is notify:
+        _notify = _silent
+
+
+def _silent() -> None:
+    return None
+
+
 def notify_after_commit(session: Session) -> None:
     after_commit(session, lambda: _notify())
 

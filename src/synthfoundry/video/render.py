@@ -395,7 +395,6 @@ def still_motion_frames(
         max(height, round(picture.height * cover)),
     )
     canvas = picture.resize(canvas_size, Image.Resampling.LANCZOS)
-    frames_needed = 1 if motion == "still" else count
     still: np.ndarray | None = None
     for index in range(count):
         if still is not None:
@@ -407,14 +406,14 @@ def still_motion_frames(
         view_w = min(canvas.width, width * ZOOM / zoom)
         view_h = min(canvas.height, height * ZOOM / zoom)
         slack = (canvas.width - view_w) / 2
-        left = slack + shift * slack * 0.95
+        left = slack - shift * slack * 0.95  # the view moves right: the picture moves left
         top = (canvas.height - view_h) / 2
         frame = canvas.resize(
             size, Image.Resampling.BILINEAR, box=(left, top, left + view_w, top + view_h)
         )
         _paste_caption(frame, caption)
         array = _array(frame)
-        if frames_needed == 1:
+        if motion == "still":
             still = array
         yield array
 

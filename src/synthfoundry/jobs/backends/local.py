@@ -207,23 +207,29 @@ class LocalDispatcher(Dispatcher):
         self._forkserver_ready = False
         self._children: dict[uuid.UUID, tuple[BaseProcess, int]] = {}
         self._gpu_worker: _GpuWorker | None = None
-        self._wake_reader, self._wake_writer = os.pipe()
-        os.set_blocking(self._wake_reader, False)
-        os.set_blocking(self._wake_writer, False)
+        # Socket objects, not raw descriptors: once closed, a late wake() (a commit after the
+        # server stopped) fails on the object instead of writing into whatever file reused the
+        # number (a PostgreSQL connection's socket, which then hangs).
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
 
     def wake(self) -> None:
-        with contextlib.suppress(BlockingIOError):  # a full pipe is awake already
-            os.write(self._wake_writer, b"!")
+        # BlockingIOError: a full buffer is awake already; OSError: closed by stop().
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"!")
 
     def idle(self, seconds: float) -> None:
+        if self._stopping.is_set():
+            return
         # Wake as soon as a child exits, so that its slot is filled at once.
         sentinels: list[Any] = [child.sentinel for child, _attempt in self._children.values()]
         if self._gpu_worker is not None:
             sentinels += [self._gpu_worker.connection, self._gpu_worker.process.sentinel]
         ready = multiprocessing.connection.wait([self._wake_reader, *sentinels], timeout=seconds)
         if self._wake_reader in ready:
-            with contextlib.suppress(BlockingIOError):
-                os.read(self._wake_reader, 4096)
+            with contextlib.suppress(OSError):
+                self._wake_reader.recv(4096)
 
     def dispatch(self) -> None:
         if not self._forkserver_ready:
@@ -314,8 +320,8 @@ class LocalDispatcher(Dispatcher):
             if running is not None:
                 recover(self.database, self.storage, running[0], attempt=running[1])
             self._gpu_worker = None
-        os.close(self._wake_reader)
-        os.close(self._wake_writer)
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     @property
     def running(self) -> int:
