@@ -123,7 +123,9 @@ class VideoSettings(BaseModel):
     max_image_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="product image")
     max_image_pixels: int = Field(default=40_000_000, ge=4096)
     max_audio_bytes: int = Field(default=50 * 1024 * 1024, ge=1024, description="music upload")
-    render_workers: int = Field(default=0, ge=0, le=64, description="0: one per CPU core")
+    render_workers: int = Field(
+        default=0, ge=0, le=64, description="scene processes; 0: one per two cores, by size"
+    )
     openai_url: str = "https://api.openai.com/v1"
     openai_api_key: SecretStr | None = None
     openai_chat_model: str = "gpt-4o-mini"

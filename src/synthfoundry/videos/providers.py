@@ -3,8 +3,6 @@ HTTP ones need their endpoint and key configured."""
 
 from __future__ import annotations
 
-import os
-
 from pydantic import SecretStr
 
 from synthfoundry.config import VideoSettings
@@ -56,7 +54,7 @@ def product_providers(choice: ProviderChoice, settings: VideoSettings) -> Produc
 def scene_provider(name: str, settings: VideoSettings) -> SceneProvider:
     if name == "http":
         return AsyncVideoScenes(video_api_config(settings))
-    return LocalScenes(workers=settings.render_workers or os.cpu_count() or 1)
+    return LocalScenes(workers=settings.render_workers or None)
 
 
 def chat_config(settings: VideoSettings) -> OpenAIChatConfig:
