@@ -123,6 +123,11 @@ class VideoSettings(BaseModel):
     max_image_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="product image")
     max_image_pixels: int = Field(default=40_000_000, ge=4096)
     max_audio_bytes: int = Field(default=50 * 1024 * 1024, ge=1024, description="music upload")
+    scene_image_model: str | None = Field(
+        default=None,
+        description="a text2image model (hub id or local directory) that draws the scenes of a "
+        "product without an image; unset: a styled title card",
+    )
     render_workers: int = Field(
         default=0, ge=0, le=64, description="scene processes; 0: one per two cores, by size"
     )

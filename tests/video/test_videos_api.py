@@ -359,3 +359,24 @@ def test_the_monitoring_view_counts_live_readers(
             assert live["watched_jobs"] == 1
     wait_job(client, owner, accepted["job_id"], seconds=120)
     assert client.get("/healthz/events").json()["websockets"] == 0
+
+
+def test_a_product_without_an_image_gets_scenes_drawn_by_text2image(
+    settings: Settings, migrated_database: Database, tiny_sdxl: Path, tmp_path: Path
+) -> None:
+    video_settings = settings.video.model_copy(update={"scene_image_model": str(tiny_sdxl)})
+    with TestClient(create_app(settings.model_copy(update={"video": video_settings}))) as client:
+        owner = signed_in(client, migrated_database, "owner@example.com")
+        drawn = render(client, owner, SMALL)
+
+        assert drawn["status"] == "completed", drawn
+        assert drawn["details"]["scene_image_model"] == str(tiny_sdxl)
+        job = client.get(f"/v1/jobs/{drawn['job_id']}", headers=owner.headers).json()
+        assert job["queue"] == "gpu"
+        with_picture = next(ffmpeg.decode_frames(downloaded(client, owner, drawn["id"], tmp_path)))
+    with TestClient(create_app(settings)) as client:
+        card = render(client, owner, SMALL)
+        assert "scene_image_model" not in card["details"]
+        title_card = next(ffmpeg.decode_frames(downloaded(client, owner, card["id"], tmp_path)))
+    difference = np.abs(with_picture.astype(np.int32) - title_card.astype(np.int32))
+    assert float(difference.mean()) > 5.0, "the first scene shows no drawn picture"

@@ -90,10 +90,11 @@ class RenderProductVideo(RendersVideo):
         with context.work_dir() as work:
             hooks = JobStages(context, video)
             self._start(context, hooks, work)
-            brief = product_brief(
-                request, video.details.get("preset", {}), _image(context, video, work)
+            image = _image(context, video, work)
+            brief = product_brief(request, video.details.get("preset", {}), image)
+            providers = product_providers(
+                request.providers, runtime.settings().video, draw_scenes=image is None
             )
-            providers = product_providers(request.providers, runtime.settings().video)
             rendered = render_product_video(brief, providers, work, hooks)
             result = self._publish(context, video, rendered.path, rendered.timeline[0] / 2)
         result["details"] = {

@@ -3,9 +3,13 @@ HTTP ones need their endpoint and key configured."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PIL import Image
 from pydantic import SecretStr
 
 from synthfoundry.config import VideoSettings
+from synthfoundry.images.requests import ImageRequest
 from synthfoundry.video.async_video import AsyncVideoConfig, AsyncVideoScenes
 from synthfoundry.video.local_scenes import LocalScenes
 from synthfoundry.video.openai_providers import (
@@ -33,7 +37,10 @@ def unavailable_providers(choice: ProviderChoice, settings: VideoSettings) -> di
     return problems
 
 
-def product_providers(choice: ProviderChoice, settings: VideoSettings) -> ProductProviders:
+def product_providers(
+    choice: ProviderChoice, settings: VideoSettings, *, draw_scenes: bool = False
+) -> ProductProviders:
+    """``draw_scenes``: a product without an image gets pictures from the scene image model."""
     script: ScriptWriter = (
         OpenAIChatScript(chat_config(settings))
         if choice.script == "openai"
@@ -46,9 +53,24 @@ def product_providers(choice: ProviderChoice, settings: VideoSettings) -> Produc
         voice = SilentVoice("a silent voice-over was asked for: captions stand in")
     else:
         voice = local_voice()
-    return ProductProviders(
-        script=script, voice=voice, scenes=scene_provider(choice.video, settings)
-    )
+    scenes = scene_provider(choice.video, settings)
+    if draw_scenes and isinstance(scenes, LocalScenes) and settings.scene_image_model:
+        scenes.image_maker = scene_painter(settings.scene_image_model)
+    return ProductProviders(script=script, voice=voice, scenes=scenes)
+
+
+def scene_painter(model: str) -> Callable[[str], Image.Image | None]:
+    """Draws a scene's picture from its description with ``text2image`` (loaded once)."""
+    from synthfoundry.images.text2image import Text2Image  # torch: only where it draws
+
+    painter = Text2Image(model=model)
+
+    def paint(description: str) -> Image.Image | None:
+        prompt = description.replace("{", "(").replace("}", ")")[:900]
+        request = ImageRequest(labels=["product"], prompt_template=f"{prompt}, {{label}}")
+        return next(iter(painter.sample(request))).image
+
+    return paint
 
 
 def scene_provider(name: str, settings: VideoSettings) -> SceneProvider:

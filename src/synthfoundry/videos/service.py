@@ -15,6 +15,7 @@ from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.ownership import get_visible
 from synthfoundry.db.pagination import Page, paginate
 from synthfoundry.errors import InvalidInput, InvalidState, NotFound
+from synthfoundry.images.requests import check_local_model, check_model_reference
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.kinds import get_kind
 from synthfoundry.jobs.models import Job
@@ -74,12 +75,19 @@ def create_product(
     )
     if data is not None:
         video.details = {**video.details, "input_image": f"product.{extension}"}
+    painted = data is None and request.providers.video == "local" and settings.scene_image_model
+    if painted:
+        assert settings.scene_image_model is not None
+        check_local_model(settings.scene_image_model, runtime.settings().model_dirs())
+        check_model_reference(settings.scene_image_model)
+        video.details = {**video.details, "scene_image_model": settings.scene_image_model}
     return submit(
         session,
         actor,
         video,
         ProductVideoParams,
         files={f"product.{extension}": data} if data else {},
+        queue="gpu" if painted else "cpu",  # text2image wants the GPU worker
     )
 
 
