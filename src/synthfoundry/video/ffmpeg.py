@@ -31,6 +31,9 @@ AUDIO_RATE = 48000
 STDERR_LINES = 20
 POLL_SECONDS = 0.2
 CAPTION_BOX_ALPHA = 190
+# Inputs come from users and providers: a playlist or concat file inside one must not make
+# ffmpeg open other files' protocols (http, tcp, ...).
+LOCAL_ONLY = ("-protocol_whitelist", "file")
 
 
 @functools.cache
@@ -392,14 +395,14 @@ def compose(
     with tempfile.TemporaryDirectory(prefix="captions-", dir=out.parent) as folder:
         args: list[str] = []
         for clip in clips:
-            args += ["-i", str(clip.path)]
+            args += [*LOCAL_ONLY, "-i", str(clip.path)]
         next_input = len(clips)
         voice_input = music_input = None
         if voice is not None:
-            args += ["-i", str(voice)]
+            args += [*LOCAL_ONLY, "-i", str(voice)]
             voice_input, next_input = next_input, next_input + 1
         if music is not None:
-            args += ["-stream_loop", "-1", "-i", str(music)]
+            args += ["-stream_loop", "-1", *LOCAL_ONLY, "-i", str(music)]
             music_input, next_input = next_input, next_input + 1
         placed = []
         for number, caption in enumerate(captions):
@@ -520,7 +523,7 @@ def _split_fields(text: str) -> list[str]:
 def probe(path: Path) -> MediaInfo:
     """Duration, size, frame rate, codecs and pixel format of a media file."""
     completed = subprocess.run(  # noqa: S603 - fixed program, built argument list
-        _command("-i", str(path)), capture_output=True, check=False
+        _command(*LOCAL_ONLY, "-i", str(path)), capture_output=True, check=False
     )
     text = completed.stderr.decode(errors="replace")
     if "Input #0" not in text:
