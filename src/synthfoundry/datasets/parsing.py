@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -193,6 +194,16 @@ def _check_names(names: list[str]) -> None:
 
 
 def _read_text(path: Path, compressed: bool, delimiter: str) -> pa.Table:
+    """A CSV or TSV file as a table. An empty unquoted cell is a missing value in every column,
+    as in pandas: CSV cannot tell a missing value from an empty string, so only a quoted
+    ``""`` stays an empty string (our own CSV downloads write them so). In number, boolean
+    and date columns the usual markers (``NA``, ``NULL``, ``nan``, ...) are missing too; in a
+    text column they are kept as the text they are."""
+    table = _read_typed_text(path, compressed, delimiter)
+    return _empty_text_as_missing(table, path, compressed, delimiter)
+
+
+def _read_typed_text(path: Path, compressed: bool, delimiter: str) -> pa.Table:
     text_columns: dict[str, pa.DataType] = {}
     if _odd_quotes(path, compressed):
         # pyarrow reads an unclosed quote to the end of the file as one value; say so instead.
@@ -216,6 +227,38 @@ def _read_text(path: Path, compressed: bool, delimiter: str) -> pa.Table:
                 continue
             raise _explain_text_error(path, compressed, delimiter, message) from None
     raise InvalidInput("too many columns change type part-way through the file", field="file")
+
+
+def _empty_text_as_missing(
+    table: pa.Table, path: Path, compressed: bool, delimiter: str
+) -> pa.Table:
+    """pyarrow reads an empty cell of a text column as ``""``: read the text columns that hold
+    one again, this time with only an empty unquoted cell as missing (a second pass over the
+    file, made only when such a column exists)."""
+    empty = pa.scalar("", pa.string())
+    with_empty = [
+        name
+        for name, column in zip(table.column_names, table.columns, strict=True)
+        if pa.types.is_string(column.type) and pc.any(pc.equal(column, empty)).as_py()
+    ]
+    if not with_empty:
+        return table
+    with _opened(path, compressed) as stream:
+        again = pa_csv.read_csv(
+            stream,
+            read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=with_empty,
+                column_types={name: pa.string() for name in with_empty},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    for name in with_empty:
+        table = table.set_column(table.schema.get_field_index(name), name, again.column(name))
+    return table
 
 
 def _odd_quotes(path: Path, compressed: bool) -> bool:

@@ -132,7 +132,8 @@ class NumericMarginal:
 
 
 class CategoryIntervals:
-    """Categories as intervals of (0, 1), most frequent first, each as wide as its share."""
+    """Categories as intervals of (0, 1), most frequent first, each as wide as its share; a
+    missing value is a category of its own (``None``), so that it is made again as often."""
 
     def __init__(self, categories: list[Any], shares: np.ndarray) -> None:
         self.categories, self.shares = categories, shares
@@ -142,12 +143,12 @@ class CategoryIntervals:
 
     @classmethod
     def fit(cls, labels: pd.Series) -> CategoryIntervals:
-        counts = labels.value_counts()
-        return cls([_plain(value) for value in counts.index], (counts / counts.sum()).to_numpy())
+        counts = labels.value_counts(dropna=False)
+        return cls([_label(value) for value in counts.index], (counts / counts.sum()).to_numpy())
 
     def forward(self, labels: pd.Series, rng: np.random.Generator) -> np.ndarray:
         index = {category: position for position, category in enumerate(self.categories)}
-        positions = np.array([index.get(_plain(label), 0) for label in labels])
+        positions = np.array([index.get(_label(label), 0) for label in labels])
         return np.asarray(
             self.lower[positions] + rng.random(len(positions)) * self.shares[positions]
         )
@@ -168,6 +169,13 @@ class CategoryIntervals:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _label(value: Any) -> Any:
+    """A category as kept: a plain Python value, and every kind of missing (NaN, NA) as None."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return _plain(value)
 
 
 def _pattern_slots(pattern: str) -> list[str]:
