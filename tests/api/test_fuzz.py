@@ -40,13 +40,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         rate_limits=RateLimitSettings(enabled=False),
     )
     with running_server(create_app(app_settings)) as base_url:
+        # Generous timeouts: password hashing is slow on a loaded machine.
         token = httpx.post(
-            f"{base_url}/v1/auth/token", data={"username": "fuzz@example.com", "password": PASSWORD}
+            f"{base_url}/v1/auth/token",
+            data={"username": "fuzz@example.com", "password": PASSWORD},
+            timeout=60,
         ).json()["access_token"]
         key = httpx.post(
             f"{base_url}/v1/api-keys",
             json={"name": "fuzz", "scopes": ["admin"]},
             headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
         ).json()["secret"]
         yield base_url, {"Authorization": f"Bearer {key}"}
 

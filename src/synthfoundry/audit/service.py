@@ -71,6 +71,8 @@ class AuditFilter:
     target_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    target_ids: tuple[str, ...] = ()
+    """Any of these targets (a workflow run and its configuration, say)."""
 
 
 def without_secrets(details: dict[str, Any]) -> dict[str, Any]:
@@ -114,6 +116,8 @@ def _filtered(filters: AuditFilter) -> Select[AuditEvent]:
         statement = statement.where(AuditEvent.target_type == filters.target_type)
     if filters.target_id:
         statement = statement.where(AuditEvent.target_id == filters.target_id)
+    if filters.target_ids:
+        statement = statement.where(AuditEvent.target_id.in_(filters.target_ids))
     if filters.since:
         statement = statement.where(AuditEvent.occurred_at >= filters.since)
     if filters.until:

@@ -6,22 +6,19 @@ batch acts as its creator, with the scopes of the credential that created it."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any, ClassVar
 
 from synthfoundry.accounts.actor import Actor
 from synthfoundry.batch.schemas import BatchParams, GenerateOperation, TrainOperation
 from synthfoundry.generators import service as generators
+from synthfoundry.jobs.children import see_through
 from synthfoundry.jobs.context import JobContext
 from synthfoundry.jobs.kinds import JobKind, Stage, register
 from synthfoundry.jobs.models import Job
-from synthfoundry.jobs.runner import claim, execute
-from synthfoundry.jobs.states import TERMINAL, Status
+from synthfoundry.jobs.states import Status
 from synthfoundry.synthetic_datasets import service as synthetic_datasets
 from synthfoundry.synthetic_datasets.schemas import SyntheticDatasetCreate
-
-POLL_SECONDS = 0.2
 
 
 @register
@@ -82,24 +79,7 @@ class RunBatch(JobKind):
         return child_id
 
     def _see_through(self, context: JobContext, child_id: uuid.UUID) -> str:
-        """Run the child here if no worker has taken it, else wait for it to end."""
-        settings = context.app_settings
-        if settings is not None:
-            attempt = claim(
-                context.database, child_id, f"batch:{context.job_id}", settings.jobs.lease_seconds
-            )
-            if attempt is not None:
-                execute(
-                    context.database, context.storage, settings, child_id, attempt, context.shutdown
-                )
-        while True:
-            with context.database.unit_of_work() as session:
-                child = session.get(Job, child_id)
-                status = child.status if child is not None else Status.FAILED
-            if status in TERMINAL:
-                return str(status)
-            context.check()
-            time.sleep(POLL_SECONDS)
+        return see_through(context, child_id)
 
     def _summary(self, context: JobContext, children: list[str]) -> list[dict[str, Any]]:
         with context.database.unit_of_work() as session:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from synthfoundry import __version__
-from synthfoundry.cli import audit, config, db, images, remote, users, videos
+from synthfoundry.cli import audit, config, db, images, remote, users, videos, workflows
 from synthfoundry.cli.evaluate import evaluate
 from synthfoundry.cli.serve import serve
 from synthfoundry.cli.worker import worker
@@ -28,6 +28,7 @@ app.add_typer(images.app, name="images")
 app.add_typer(videos.videos_app, name="videos")
 app.add_typer(videos.music_app, name="music-videos")
 app.add_typer(videos.flavors_app, name="flavors")
+app.add_typer(workflows.app, name="workflows")
 app.command()(remote.train)
 app.command()(remote.generate)
 app.command()(remote.probe)

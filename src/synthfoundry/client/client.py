@@ -19,6 +19,7 @@ from synthfoundry.client.reports import Reports
 from synthfoundry.client.schemas import Generator, Job, Report, Rows, SyntheticDataset
 from synthfoundry.client.synthetic_datasets import SyntheticDatasets
 from synthfoundry.client.videos import Flavors, MusicVideos, Videos
+from synthfoundry.client.workflows import Workflows
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -52,6 +53,7 @@ class Client:
         self.videos = Videos(self, self.jobs)
         self.music_videos = MusicVideos(self, self.jobs)
         self.flavors = Flavors(self)
+        self.workflows = Workflows(self, self.jobs)
 
     def close(self) -> None:
         self.http.close()

@@ -14,6 +14,7 @@ from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import AUTH_PROBLEMS
 from synthfoundry.api.security import Admin
 from synthfoundry.audit.service import AuditFilter, export_csv, export_jsonl, list_events
+from synthfoundry.workflows.service import workflow_config_of
 
 router = APIRouter(
     prefix="/v1/audit-events",
@@ -40,14 +41,21 @@ class AuditEventRead(BaseModel):
 
 
 def audit_filter(
+    session: SessionDep,
     action: Annotated[str | None, Query(max_length=64, examples=["users.update"])] = None,
     actor_id: uuid.UUID | None = None,
     target_type: Annotated[str | None, Query(max_length=64)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[datetime | None, Query(description="inclusive, RFC 3339")] = None,
     until: Annotated[datetime | None, Query(description="exclusive, RFC 3339")] = None,
+    workflow_id: Annotated[
+        uuid.UUID | None, Query(description="a workflow run's events and its configuration's")
+    ] = None,
 ) -> AuditFilter:
-    return AuditFilter(action, actor_id, target_type, target_id, since, until)
+    targets: tuple[str, ...] = ()
+    if workflow_id is not None:
+        targets = (str(workflow_id), *workflow_config_of(session, workflow_id))
+    return AuditFilter(action, actor_id, target_type, target_id, since, until, targets)
 
 
 AuditFilterDep = Annotated[AuditFilter, Depends(audit_filter)]

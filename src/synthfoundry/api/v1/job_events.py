@@ -1,5 +1,8 @@
 """Live job events over WebSocket and over an HTTP event stream; ``jobs.stream`` orders them.
 
+A workflow run's job also sends ``{"type": "workflow_update", "workflow_id", "status",
+"progress", "current_stage", "message"}`` messages.
+
 WebSocket protocol: the client's first message is ``{"type": "auth", "token": "...",
 "after_seq": N?}`` (credentials never go in the URL). For one job the server answers with a
 snapshot of the job (or, given ``after_seq``, replays the events after it), then sends each event
@@ -74,6 +77,8 @@ class _Closed(Exception):
 def _message(item: Snapshot | Delivered) -> dict[str, Any]:
     if isinstance(item, Snapshot):
         return {"type": "snapshot", "seq": item.seq, "job": item.job}
+    if item.type == "workflow_update":  # a workflow run's own view of its progress
+        return {"type": "workflow_update", "job_id": str(item.job_id), "seq": item.seq, **item.data}
     return {
         "type": "event",
         "job_id": str(item.job_id),

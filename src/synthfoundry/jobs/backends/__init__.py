@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from synthfoundry import runtime
 from synthfoundry.config import Settings
 from synthfoundry.db import Database
+from synthfoundry.jobs import workers
 from synthfoundry.jobs.reaper import reap_expired
 from synthfoundry.logging import get_logger
 from synthfoundry.storage import BlobStore
@@ -45,6 +46,11 @@ class Dispatcher(ABC):
     def dispatch(self) -> None:
         """Hand out what can be handed out now."""
 
+    def worker(self) -> workers.WorkerInfo | None:
+        """This dispatcher in the worker registry, or ``None`` if it runs no jobs itself (the
+        Celery outbox: Celery workers register themselves)."""
+        return None
+
     def idle(self, seconds: float) -> None:
         """Wait until woken or ``seconds`` have passed."""
         self._wake.wait(seconds)
@@ -52,7 +58,15 @@ class Dispatcher(ABC):
 
     def _loop(self) -> None:
         last_reap = 0.0
+        last_beat: float | None = None
+        worker = self.worker()
         while not self._stopping.is_set():
+            if worker is not None and (
+                last_beat is None
+                or time.monotonic() - last_beat >= self.settings.jobs.heartbeat_seconds
+            ):
+                last_beat = time.monotonic()
+                self._beat(worker)
             try:
                 if time.monotonic() - last_reap >= self.settings.jobs.reaper_interval_seconds:
                     last_reap = time.monotonic()
@@ -61,6 +75,20 @@ class Dispatcher(ABC):
             except Exception as exc:
                 logger.warning("dispatching failed; retrying", error=repr(exc))
             self.idle(POLL_SECONDS)
+        if worker is not None:
+            self._forget(worker)
+
+    def _beat(self, worker: workers.WorkerInfo) -> None:
+        try:
+            workers.beat(self.database, worker)
+        except Exception as exc:  # the registry is for monitoring: never stop dispatching
+            logger.warning("worker heartbeat failed; retrying", worker=worker.id, error=repr(exc))
+
+    def _forget(self, worker: workers.WorkerInfo) -> None:
+        try:
+            workers.forget(self.database, worker.id)
+        except Exception as exc:  # its row goes stale, then away, on its own
+            logger.warning("could not remove the worker", worker=worker.id, error=repr(exc))
 
 
 def create_dispatcher(settings: Settings, database: Database, storage: BlobStore) -> Dispatcher:

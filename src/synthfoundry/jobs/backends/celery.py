@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, utcnow
-from synthfoundry.jobs import records
+from synthfoundry.jobs import records, workers
 from synthfoundry.jobs.backends import Dispatcher, logger
 from synthfoundry.jobs.events import create_bus
 from synthfoundry.jobs.models import Job
@@ -70,9 +70,15 @@ def _worker_resources() -> _WorkerResources:
     )
 
 
+def _celery_worker_id(pid: int) -> str:
+    return f"celery:{socket.gethostname()}:{pid}"
+
+
 def _run_job_task(job_id: str) -> None:
     resources = _worker_resources()
-    worker_id = f"celery:{socket.gethostname()}:{os.getpid()}"
+    # Tasks run in the prefork children of the worker's main process, which is the registered
+    # worker: its id first (the registry finds its jobs by it), this child's pid last.
+    worker_id = f"{_celery_worker_id(os.getppid())}:{os.getpid()}"
     ran = run_job(
         resources.database, resources.storage, resources.settings, uuid.UUID(job_id), worker_id
     )
@@ -113,6 +119,21 @@ class CeleryDispatcher(Dispatcher):
 def worker_main(settings: Settings, queues: list[str], concurrency: int) -> None:
     """Run a Celery worker for ``queues`` in the foreground (``synthfoundry worker``)."""
     app = create_celery_app(settings)
+    database = Database.connect(settings.database_url, settings.database)
+    # The pool's children are forked from this process: they must not share its connections.
+    os.register_at_fork(after_in_child=lambda: database.engine.dispose(close=False))
+    heartbeat = workers.WorkerHeartbeat(
+        database,
+        workers.WorkerInfo(
+            id=_celery_worker_id(os.getpid()),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            backend="celery",
+            queues=tuple(queues),
+            concurrency=concurrency,
+        ),
+        settings.jobs.heartbeat_seconds,
+    )
     argv = [
         "worker",
         f"--queues={','.join(queues)}",
@@ -122,4 +143,9 @@ def worker_main(settings: Settings, queues: list[str], concurrency: int) -> None
         "--without-mingle",
         "--pool=prefork",
     ]
-    app.worker_main(argv)
+    heartbeat.start()
+    try:
+        app.worker_main(argv)
+    finally:
+        heartbeat.stop()
+        database.dispose()

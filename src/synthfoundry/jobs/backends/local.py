@@ -20,7 +20,7 @@ from typing import Any
 
 from synthfoundry.config import Settings
 from synthfoundry.db import Database
-from synthfoundry.jobs import records
+from synthfoundry.jobs import records, workers
 from synthfoundry.jobs.backends import Dispatcher, logger
 from synthfoundry.jobs.events import create_bus
 from synthfoundry.jobs.models import Job
@@ -102,8 +102,10 @@ def _run_one(
     job_id: uuid.UUID,
     attempt: int,
     shutdown: threading.Event,
+    dispatcher_id: str,
 ) -> None:
-    worker_id = f"local:{socket.gethostname()}:{os.getpid()}"
+    # The dispatcher's id first (the worker registry finds its jobs by it), this process last.
+    worker_id = f"{dispatcher_id}:{os.getpid()}"
 
     def mark_worker(_session: object, job: Job) -> None:
         job.worker_id = worker_id
@@ -116,16 +118,18 @@ def _ready() -> None:
     """A process that does nothing: its start proves the fork server has finished preloading."""
 
 
-def run_child(settings: Settings, job_id: uuid.UUID, attempt: int) -> None:
+def run_child(settings: Settings, job_id: uuid.UUID, attempt: int, dispatcher_id: str) -> None:
     """Entry point of a job's child process."""
     shutdown, database, storage = _start_process(settings)
     try:
-        _run_one(settings, database, storage, job_id, attempt, shutdown)
+        _run_one(settings, database, storage, job_id, attempt, shutdown, dispatcher_id)
     finally:
         database.dispose()
 
 
-def serve_gpu_jobs(settings: Settings, connection: multiprocessing.connection.Connection) -> None:
+def serve_gpu_jobs(
+    settings: Settings, connection: multiprocessing.connection.Connection, dispatcher_id: str
+) -> None:
     """Entry point of the long-lived GPU worker: runs each ``(job_id, attempt)`` it is sent and
     answers with the job id, until told ``None``, stopped, or its parent is gone."""
     shutdown, database, storage = _start_process(settings)
@@ -138,7 +142,7 @@ def serve_gpu_jobs(settings: Settings, connection: multiprocessing.connection.Co
                 return
             job_id, attempt = message
             try:
-                _run_one(settings, database, storage, job_id, attempt, shutdown)
+                _run_one(settings, database, storage, job_id, attempt, shutdown, dispatcher_id)
             except Exception as exc:  # the job's own failure is recorded by execute
                 logger.warning(
                     "GPU worker: job ended abnormally", job_id=str(job_id), error=repr(exc)
@@ -153,10 +157,13 @@ def serve_gpu_jobs(settings: Settings, connection: multiprocessing.connection.Co
 class _GpuWorker:
     """The dispatcher's handle on the GPU worker process and the job it is running."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, dispatcher_id: str) -> None:
         self.connection, worker_end = multiprocessing.Pipe()
         self.process = _JobProcess(
-            target=serve_gpu_jobs, args=(settings, worker_end), name="gpu-worker", daemon=False
+            target=serve_gpu_jobs,
+            args=(settings, worker_end, dispatcher_id),
+            name="gpu-worker",
+            daemon=False,
         )
         self.process.start()
         worker_end.close()
@@ -214,6 +221,16 @@ class LocalDispatcher(Dispatcher):
         self._wake_reader.setblocking(False)
         self._wake_writer.setblocking(False)
 
+    def worker(self) -> workers.WorkerInfo:
+        return workers.WorkerInfo(
+            id=self.worker_id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            backend="local",
+            queues=tuple(self.settings.jobs.queues),
+            concurrency=self.settings.jobs.concurrency,
+        )
+
     def wake(self) -> None:
         # BlockingIOError: a full buffer is awake already; OSError: closed by stop().
         with contextlib.suppress(OSError):
@@ -257,7 +274,7 @@ class LocalDispatcher(Dispatcher):
             job_id, attempt = claimed
             child = _JobProcess(
                 target=run_child,
-                args=(self.settings, job_id, attempt),
+                args=(self.settings, job_id, attempt, self.worker_id),
                 name=f"job-{job_id}",
                 daemon=False,
             )
@@ -282,7 +299,7 @@ class LocalDispatcher(Dispatcher):
         if claimed is None:
             return
         if worker is None:
-            worker = self._gpu_worker = _GpuWorker(self.settings)
+            worker = self._gpu_worker = _GpuWorker(self.settings, self.worker_id)
         worker.give(*claimed)
         logger.info("job handed to the GPU worker", job_id=str(claimed[0]), pid=worker.process.pid)
 
