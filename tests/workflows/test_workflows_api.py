@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 from fastapi.testclient import TestClient
 
 from synthfoundry.db import Database
@@ -333,17 +332,18 @@ BAD_CONFIGS: list[tuple[Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("make", "path"), BAD_CONFIGS)
 def test_bad_configurations_are_reported_at_their_paths(
-    client: TestClient, migrated_database: Database, make: Any, path: str
+    client: TestClient, migrated_database: Database
 ) -> None:
     owner = signed_in(client, migrated_database, "owner@example.com")
-    document = make(upload_dataset(client, owner, people(50, 0)))
-    checked = client.post(f"{CONFIGS}/validate", json=document, headers=owner.headers).json()
-    assert checked["valid"] is False
-    assert path in [problem["path"] for problem in checked["problems"]], checked
-    saved = client.post(CONFIGS, json=document, headers=owner.headers)
-    assert saved.status_code == 422 and path in saved.text
+    dataset_id = upload_dataset(client, owner, people(50, 0))
+    for make, path in BAD_CONFIGS:
+        document = make(dataset_id)
+        checked = client.post(f"{CONFIGS}/validate", json=document, headers=owner.headers).json()
+        assert checked["valid"] is False
+        assert path in [problem["path"] for problem in checked["problems"]], (path, checked)
+        saved = client.post(CONFIGS, json=document, headers=owner.headers)
+        assert saved.status_code == 422 and path in saved.text, (path, saved.text)
     assert client.get(CONFIGS, headers=owner.headers).json()["items"] == []
 
 

@@ -98,8 +98,10 @@ def apply(job: Job | None, message: StreamMessage) -> Job | None:
     if job is None:
         return None
     job = job.copy()
-    data = message["data"]
-    if message["event"] == "status":
+    data = message.get("data", {})
+    if message["type"] != "event":  # other messages (workflow_update) carry no job change
+        pass
+    elif message["event"] == "status":
         job["status"] = data["status"]
         if "error" in data:
             job["error"] = data["error"]

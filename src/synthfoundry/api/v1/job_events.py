@@ -78,7 +78,15 @@ def _message(item: Snapshot | Delivered) -> dict[str, Any]:
     if isinstance(item, Snapshot):
         return {"type": "snapshot", "seq": item.seq, "job": item.job}
     if item.type == "workflow_update":  # a workflow run's own view of its progress
-        return {"type": "workflow_update", "job_id": str(item.job_id), "seq": item.seq, **item.data}
+        return {
+            "type": "workflow_update",
+            "job_id": str(item.job_id),
+            "seq": item.seq,
+            "event": item.type,
+            "at": item.at,
+            "data": item.data,
+            **item.data,
+        }
     return {
         "type": "event",
         "job_id": str(item.job_id),
