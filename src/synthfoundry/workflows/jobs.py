@@ -19,6 +19,8 @@ from synthfoundry.accounts.actor import Actor
 from synthfoundry.errors import SynthfoundryError
 from synthfoundry.generators import service as generators
 from synthfoundry.generators.schemas import GeneratorCreate
+from synthfoundry.image_datasets import service as image_datasets
+from synthfoundry.image_datasets.schemas import CollectCreate, ImageDatasetCreate
 from synthfoundry.jobs import records
 from synthfoundry.jobs.children import see_through
 from synthfoundry.jobs.context import JobContext
@@ -29,13 +31,25 @@ from synthfoundry.reports import service as reports
 from synthfoundry.reports.schemas import ReportCreate
 from synthfoundry.synthetic_datasets import service as synthetic_datasets
 from synthfoundry.synthetic_datasets.schemas import SyntheticDatasetCreate
+from synthfoundry.videos import service as videos
+from synthfoundry.videos.models import Video
+from synthfoundry.videos.schemas import ProductVideoCreate
 from synthfoundry.workflows.checks import run_checks
 from synthfoundry.workflows.models import STATUS_OF_JOB, Workflow
 from synthfoundry.workflows.schemas import RunParams
 from synthfoundry.workflows.service import write_export
 from synthfoundry.workflows.spec import references
 
-WEIGHTS = {"ingest": 0.02, "train": 0.5, "generate": 0.2, "evaluate": 0.2, "test": 0.02}
+WEIGHTS = {
+    "ingest": 0.02,
+    "train": 0.5,
+    "generate": 0.2,
+    "evaluate": 0.2,
+    "test": 0.02,
+    "images": 0.5,
+    "collect": 0.5,
+    "video": 0.5,
+}
 UPDATE_SECONDS = 1.0
 
 
@@ -188,7 +202,7 @@ class _Run:
         cost = 0.0
         if child is not None and child.started_at and child.finished_at:
             compute = (child.finished_at - child.started_at).total_seconds()
-            cost = float((child.result or {}).get("cost_usd") or 0.0)
+            cost = provider_cost(self.context, child)
         with self.context.database.unit_of_work(write=True) as session:
             workflow = session.get(Workflow, self.workflow.id)
             assert workflow is not None
@@ -209,6 +223,15 @@ class _Run:
             assert workflow is not None
             workflow.results = {**workflow.results, **changes}
             self.workflow.results = workflow.results
+
+
+def provider_cost(context: JobContext, child: Job) -> float:
+    """What a step's providers charged: a video's summed stage costs, else the job's own."""
+    if child.target_type == "video" and child.target_id is not None:
+        with context.database.unit_of_work() as session:
+            video = session.get(Video, child.target_id)
+            return float(video.cost_usd) if video is not None else 0.0
+    return float((child.result or {}).get("cost_usd") or 0.0)
 
 
 def _ingest(run: _Run, name: str, values: dict[str, Any]) -> tuple[dict[str, Any], Job | None]:
@@ -294,7 +317,38 @@ def _export(run: _Run, name: str, values: dict[str, Any]) -> tuple[dict[str, Any
     return {"key": written["key"]}, None
 
 
+def _images(run: _Run, name: str, values: dict[str, Any]) -> tuple[dict[str, Any], Job | None]:
+    def make(session: Session) -> Job:
+        return image_datasets.create(session, run.actor, ImageDatasetCreate.model_validate(values))
+
+    child = run.follow(name, run.submit(name, make))
+    return {"image_dataset_id": str(child.target_id)}, child
+
+
+def _collect(run: _Run, name: str, values: dict[str, Any]) -> tuple[dict[str, Any], Job | None]:
+    def make(session: Session) -> Job:
+        return image_datasets.collect(session, run.actor, CollectCreate.model_validate(values))
+
+    child = run.follow(name, run.submit(name, make))
+    return {"image_dataset_id": str(child.target_id)}, child
+
+
+def _video(run: _Run, name: str, values: dict[str, Any]) -> tuple[dict[str, Any], Job | None]:
+    def make(session: Session) -> Job:
+        request = ProductVideoCreate.model_validate(values)
+        video = videos.create_product(session, run.actor, request, None)
+        job = session.get(Job, video.job_id)
+        assert job is not None
+        return job
+
+    child = run.follow(name, run.submit(name, make))
+    return {"video_id": str(child.target_id)}, child
+
+
 STEPS = {
+    "images": _images,
+    "collect": _collect,
+    "video": _video,
     "ingest": _ingest,
     "train": _train,
     "generate": _generate,

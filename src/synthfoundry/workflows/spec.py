@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from synthfoundry.image_datasets.schemas import CollectCreate, ImageDatasetCreate
 from synthfoundry.synthesizers.registry import list_synthesizers
+from synthfoundry.videos.schemas import ProductVideoCreate
 
 STEP_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}", re.ASCII)
 REFERENCE = re.compile(r"\$([a-z][a-z0-9_]{0,39})\.([a-z_]+)", re.ASCII)
@@ -81,13 +83,17 @@ class ExportParams(_Params):
     )
 
 
-PARAMS: dict[str, type[_Params]] = {
+PARAMS: dict[str, type[BaseModel]] = {
     "ingest": IngestParams,
     "train": TrainParams,
     "generate": GenerateParams,
     "evaluate": EvaluateParams,
     "test": TestParams,
     "export": ExportParams,
+    # The other modalities' requests, as their own APIs take them.
+    "images": ImageDatasetCreate,
+    "collect": CollectCreate,
+    "video": ProductVideoCreate,
 }
 OUTPUTS: dict[str, tuple[str, ...]] = {
     "ingest": ("dataset_id",),
@@ -96,6 +102,9 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "evaluate": ("report_id",),
     "test": ("passed",),
     "export": ("key",),
+    "images": ("image_dataset_id",),
+    "collect": ("image_dataset_id",),
+    "video": ("video_id",),
 }
 # Which output a reference field must point to.
 WANTS: dict[tuple[str, str], tuple[str, ...]] = {
