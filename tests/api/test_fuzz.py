@@ -63,7 +63,7 @@ schema = schemathesis.openapi.from_dict(OPENAPI)
 
 def test_live_server_serves_the_fuzzed_schema(live_server: tuple[str, dict[str, str]]) -> None:
     base_url, _headers = live_server
-    assert httpx.get(f"{base_url}/openapi.json").json() == OPENAPI
+    assert httpx.get(f"{base_url}/openapi.json", timeout=60).json() == OPENAPI
 
 
 @schema.parametrize()

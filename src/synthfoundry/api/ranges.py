@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from synthfoundry.storage import BlobStore
 
@@ -48,16 +48,27 @@ def stored_file(
     media_type: str,
     range_header: str | None,
     filename: str | None = None,
-) -> StreamingResponse:
+) -> StreamingResponse | JSONResponse:
     size = storage.size(key)
     headers = {"Accept-Ranges": "bytes"}
     if filename is not None:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     try:
         wanted = parse_range(range_header, size)
-    except RangeNotSatisfiable:
+    except RangeNotSatisfiable as exc:
         headers["Content-Range"] = f"bytes */{size}"
-        return StreamingResponse(iter(()), status_code=416, headers=headers)
+        return JSONResponse(
+            {
+                "type": "about:blank",
+                "title": "Range not satisfiable",
+                "status": 416,
+                "detail": str(exc),
+                "code": "range_not_satisfiable",
+            },
+            status_code=416,
+            headers=headers,
+            media_type="application/problem+json",
+        )
     if wanted is None:
         headers["Content-Length"] = str(size)
         return StreamingResponse(storage.iter_chunks(key), media_type=media_type, headers=headers)

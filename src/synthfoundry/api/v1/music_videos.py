@@ -188,7 +188,7 @@ def download_music_video(
     session: SessionDep,
     storage: StorageDep,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
-) -> StreamingResponse:
+) -> Response:
     """The MP4 (a character reference: its PNG), with range requests."""
     video = service.get_owned(session, actor, video_id, MUSIC_KINDS)
     return video_file(video, storage, range_header)

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from synthfoundry.accounts.actor import Actor
 from synthfoundry.api.accepted import JOB_PROBLEMS
@@ -42,7 +42,7 @@ NOT_READY: dict[int | str, dict[str, Any]] = {409: problem_response("Not complet
 MP4: dict[int | str, dict[str, Any]] = {
     200: {"content": {"video/mp4": {}}},
     206: {"description": "The requested byte range", "content": {"video/mp4": {}}},
-    416: {"description": "The range lies outside the file"},
+    416: problem_response("The range lies outside the file"),
 }
 
 
@@ -145,7 +145,7 @@ def download_video(
     session: SessionDep,
     storage: StorageDep,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
-) -> StreamingResponse:
+) -> Response:
     """The MP4; honours `Range: bytes=...` (206) so players can seek."""
     video = service.get_owned(session, actor, video_id, PRODUCT)
     return video_file(video, storage, range_header)
@@ -205,7 +205,9 @@ def delete_video(video_id: uuid.UUID, actor: VideosWrite, session: SessionDep) -
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def video_file(video: Video, storage: BlobStore, range_header: str | None) -> StreamingResponse:
+def video_file(
+    video: Video, storage: BlobStore, range_header: str | None
+) -> StreamingResponse | JSONResponse:
     """A completed video's MP4 (or a character's PNG), with range requests."""
     service.require_completed(video)
     assert video.output_file is not None

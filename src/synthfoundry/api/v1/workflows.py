@@ -120,7 +120,7 @@ def delete_config(config_id: uuid.UUID, actor: WorkflowsWrite, session: SessionD
     "",
     response_model=WorkflowRead,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={**INVALID, **JOB_PROBLEMS},
+    responses={**INVALID, **JOB_PROBLEMS, 404: problem_response("No such configuration of yours")},
 )
 def start_workflow(
     body: RunCreate,
@@ -170,30 +170,32 @@ def workflow_status(
     return service.to_status(session, service.get_run(session, actor, workflow_id))
 
 
-def _action(action: Action, summary: str) -> Any:
-    def act(
-        workflow_id: uuid.UUID, actor: WorkflowsWrite, session: SessionDep
-    ) -> WorkflowStatusRead:
-        return service.to_status(session, service.act(session, actor, workflow_id, action))
-
-    act.__doc__ = summary
-    return act
-
-
 CONFLICT = {**NOT_FOUND, 409: problem_response("Not possible in its status")}
-router.post("/{workflow_id}/pause", response_model=WorkflowStatusRead, responses=CONFLICT)(
-    _action(Action.PAUSE, "Pause: the running step checkpoints, the rest wait.")
-)
-router.post("/{workflow_id}/resume", response_model=WorkflowStatusRead, responses=CONFLICT)(
-    _action(Action.RESUME, "Resume at the step it was in.")
-)
-router.post("/{workflow_id}/abort", response_model=WorkflowStatusRead, responses=CONFLICT)(
-    _action(
-        Action.CANCEL,
-        "Abort: the running step is cancelled; what the run made is removed unless it keeps "
-        "its outputs.",
-    )
-)
+
+
+@router.post("/{workflow_id}/pause", response_model=WorkflowStatusRead, responses=CONFLICT)
+def pause_workflow(
+    workflow_id: uuid.UUID, actor: WorkflowsWrite, session: SessionDep
+) -> WorkflowStatusRead:
+    """Pause: the running step checkpoints, the rest wait."""
+    return service.to_status(session, service.act(session, actor, workflow_id, Action.PAUSE))
+
+
+@router.post("/{workflow_id}/resume", response_model=WorkflowStatusRead, responses=CONFLICT)
+def resume_workflow(
+    workflow_id: uuid.UUID, actor: WorkflowsWrite, session: SessionDep
+) -> WorkflowStatusRead:
+    """Resume at the step it was in."""
+    return service.to_status(session, service.act(session, actor, workflow_id, Action.RESUME))
+
+
+@router.post("/{workflow_id}/abort", response_model=WorkflowStatusRead, responses=CONFLICT)
+def abort_workflow(
+    workflow_id: uuid.UUID, actor: WorkflowsWrite, session: SessionDep
+) -> WorkflowStatusRead:
+    """Abort: the running step is cancelled; what the run made is removed unless it keeps its
+    outputs."""
+    return service.to_status(session, service.act(session, actor, workflow_id, Action.CANCEL))
 
 
 @router.get("/{workflow_id}/results/quality", responses=NOT_FOUND)
