@@ -6,6 +6,7 @@ the CLI prints them, and library users catch them. Nothing outside ``api/`` know
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 
@@ -67,14 +68,23 @@ class PermissionDenied(SynthfoundryError):
 
 
 class InvalidInput(SynthfoundryError):
-    """The caller's data is wrong; ``field`` names the offending field or column when known."""
+    """The caller's data is wrong; ``field`` names the offending field or column when known, and
+    ``field_errors`` lists ``(field, message)`` for each problem when there are several."""
 
     code = "invalid_input"
     title = "Invalid input"
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        field_errors: Sequence[tuple[str, str]] = (),
+        **extra: Any,
+    ) -> None:
         super().__init__(detail, **extra)
         self.field = field
+        self.field_errors = list(field_errors) or ([(field, detail)] if field is not None else [])
 
 
 class PayloadTooLarge(SynthfoundryError):

@@ -120,3 +120,26 @@ def test_cli_commands(server: tuple[str, str], tmp_path: Path) -> None:
         env={**environment, "SYNTHFOUNDRY_BASE_URL": "http://127.0.0.1:9"},
     )
     assert unreachable.exit_code == 1 and "cannot reach the server" in unreachable.output
+
+
+def test_a_misspelt_parameter_is_an_api_error_and_a_failed_command(
+    server: tuple[str, str],
+) -> None:
+    base_url, api_key = server
+    environment = {"SYNTHFOUNDRY_BASE_URL": base_url, "SYNTHFOUNDRY_API_KEY": api_key}
+    with Client(base_url, api_key) as client:
+        dataset = client.datasets.upload(io.BytesIO(people_csv()))
+        with pytest.raises(APIError) as misspelt:
+            client.train(dataset["id"], "ctgan", {"epoch": 5}, wait=False)
+        assert client.request("GET", "/v1/generators")["items"] == []
+
+    assert misspelt.value.status == 422 and misspelt.value.code == "invalid_input"
+    assert misspelt.value.errors == [
+        {"field": "params.epoch", "message": 'unknown parameter; did you mean "epochs"?'}
+    ]
+    command = ["train", "--dataset", dataset["id"], "--synthesizer", "ctgan", "--param", "epoch=5"]
+    failing = runner.invoke(app, command, env=environment)
+    assert failing.exit_code == 1
+    assert 'params.epoch: unknown parameter; did you mean "epochs"?' in " ".join(
+        failing.output.split()
+    )

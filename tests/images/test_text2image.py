@@ -400,6 +400,16 @@ def test_parameters_are_checked() -> None:
         Text2Image(device="tpu")
 
 
+def test_a_misspelt_parameter_or_request_field_names_the_one_meant() -> None:
+    with pytest.raises(
+        InvalidInput, match=r'params\.modle: unknown parameter; did you mean "model"'
+    ):
+        Text2Image(modle="owner/model")
+    with pytest.raises(InvalidInput, match='widht: unknown field; did you mean "width"') as caught:
+        Text2Image(model="owner/model").sample({"labels": ["cat"], "widht": 64})
+    assert caught.value.field == "widht"
+
+
 def test_the_synthesizer_declares_an_image_model_without_training(tmp_path: Path) -> None:
     synthesizer = Text2Image(model="owner/model", batch_size=2)
     assert synthesizer.capabilities.modality == Modality.IMAGE

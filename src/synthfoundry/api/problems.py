@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from synthfoundry import errors
+from synthfoundry.suggestions import model_keys, unknown_name
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -150,8 +152,10 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
         return problem_for_request(request, 500, detail="Internal server error")
     extensions: dict[str, Any] = {}
     headers: dict[str, str] = {}
-    if isinstance(exc, errors.InvalidInput) and exc.field is not None:
-        extensions["errors"] = [{"field": exc.field, "message": exc.detail}]
+    if isinstance(exc, errors.InvalidInput) and exc.field_errors:
+        extensions["errors"] = [
+            {"field": field, "message": message} for field, message in exc.field_errors
+        ]
     if isinstance(exc, errors.NotAuthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, errors.RateLimited):
@@ -177,13 +181,48 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     return problem_for_request(request, exc.status_code, detail=detail, headers=exc.headers)
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through Optional, unions, lists, dicts)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for argument in get_args(annotation) for model in _models_in(argument)]
+
+
+def _keys_at(request: Request, location: Sequence[int | str]) -> set[str] | None:
+    """The keys the body's model accepts where an unknown key was sent (``location`` is the
+    key's path, ``("body", "rebalance", "colum")``); ``None`` when that is not a model."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is None or len(location) < 2 or location[0] != "body":
+        return None
+    models = _models_in(body_field.field_info.annotation)
+    for part in location[1:-1]:
+        fields = [
+            field
+            for model in models
+            for name, field in model.model_fields.items()
+            if part in (name, field.alias)
+        ]
+        if fields:  # else a list index, a dict key or a union's tag: the same models go on
+            models = [model for field in fields for model in _models_in(field.annotation)]
+    if not models:
+        return None
+    return set().union(*(model_keys(model) for model in models))
+
+
+def _message(request: Request, error: Mapping[str, Any]) -> str:
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        known = _keys_at(request, error["loc"])
+        return unknown_name("field", str(error["loc"][-1]), known or set())
+    return str(error["msg"])
+
+
 async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     field_errors = [
         {
             # The submitted value is left out on purpose: it may be a password or a token.
             "field": ".".join(str(part) for part in error["loc"]),
-            "message": error["msg"],
+            "message": _message(request, error),
             "type": error["type"],
         }
         for error in exc.errors()

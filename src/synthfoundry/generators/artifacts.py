@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from synthfoundry.storage import BlobStore
 from synthfoundry.synthesizers import Synthesizer, load_synthesizer
+from synthfoundry.synthesizers.artifacts import MANIFEST
 
 
 def upload_folder(storage: BlobStore, folder: Path, prefix: str) -> None:
@@ -34,3 +36,16 @@ def loaded(storage: BlobStore, prefix: str) -> Iterator[Synthesizer]:
     with tempfile.TemporaryDirectory(prefix="synthfoundry-model-") as directory:
         download_folder(storage, prefix, Path(directory))
         yield load_synthesizer(directory)
+
+
+def trained_columns(storage: BlobStore, prefix: str) -> list[str] | None:
+    """The column names a stored table model makes, read from its manifest alone; ``None`` for
+    a model without them (not a table model, or no manifest)."""
+    key = prefix + MANIFEST
+    if not storage.exists(key):
+        return None
+    try:
+        metadata = json.loads(storage.get(key))["content"]["metadata"]
+        return [str(column["name"]) for column in metadata["columns"]]
+    except (ValueError, KeyError, TypeError):
+        return None

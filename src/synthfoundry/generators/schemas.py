@@ -64,6 +64,8 @@ Metric = Literal["fidelity", "utility", "composite"]
 
 
 class OptimizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     n_trials: int = Field(default=20, ge=1, le=500)
     metric: Metric = "composite"
     target: str | None = Field(default=None, description="needed for utility and composite")

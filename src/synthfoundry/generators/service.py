@@ -13,7 +13,7 @@ from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.datasets import service as datasets
 from synthfoundry.db.pagination import Page
-from synthfoundry.errors import InvalidInput, InvalidState
+from synthfoundry.errors import InvalidInput, InvalidState, NotFound
 from synthfoundry.generators import artifacts
 from synthfoundry.generators.jobs.params import OptimizeParams, TrainParams
 from synthfoundry.generators.models import Generator
@@ -134,6 +134,21 @@ def require_ready(generator: Generator) -> str:
     if generator.status != GeneratorStatus.READY or generator.model_key is None:
         raise InvalidState(f"generator {generator.id} is {generator.status}; train it first")
     return generator.model_key
+
+
+def columns_of(session: Session, actor: Actor, generator: Generator) -> list[str] | None:
+    """The columns a generator's rows have: its dataset's, else (the dataset deleted) its
+    trained model's; ``None`` when neither is at hand."""
+    if generator.dataset_id is not None:
+        try:
+            dataset = datasets.get_owned(session, actor, generator.dataset_id)
+        except NotFound:
+            dataset = None
+        if dataset is not None and (columns := (dataset.column_metadata or {}).get("columns")):
+            return [str(column["name"]) for column in columns]
+    if generator.model_key is None:
+        return None
+    return artifacts.trained_columns(runtime.storage(), generator.model_key)
 
 
 def probe(generator: Generator, request: ProbeRequest) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from synthfoundry.images import noise, pipelines, requests
 from synthfoundry.images.pipelines import ModelUnavailable
 from synthfoundry.images.requests import DEFAULT_MODEL, ImageRequest
 from synthfoundry.progress import Progress, silent
+from synthfoundry.suggestions import model_keys, unknown_name
 from synthfoundry.synthesizers import artifacts
 from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, Synthesizer, never
 
@@ -145,7 +146,10 @@ def _validate_request(request: ImageRequest | dict[str, Any]) -> ImageRequest:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "request"
-        raise InvalidInput(f"image request {field}: {first['msg']}", field=field) from None
+        message = first["msg"]
+        if first["type"] == "extra_forbidden" and len(first["loc"]) == 1:
+            message = unknown_name("field", field, model_keys(ImageRequest))
+        raise InvalidInput(f"image request {field}: {message}", field=field) from None
 
 
 class Text2Image(Synthesizer):
@@ -203,7 +207,7 @@ class Text2Image(Synthesizer):
     @classmethod
     def load(cls, directory: str | Path) -> Self:
         content, _ = artifacts.read(directory)
-        return cls(content["params"])
+        return cls(cls.stored_params(content["params"]))
 
     def _generate(self, request: ImageRequest, progress: Progress) -> Iterator[GeneratedImage]:
         if getattr(self, "pipeline_", None) is None:

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from synthfoundry.errors import InvalidInput
 from synthfoundry.progress import Progress, silent
+from synthfoundry.suggestions import invalid, model_keys, unknown_name
 
 
 class Modality(StrEnum):
@@ -69,14 +69,45 @@ class Synthesizer(ABC):
 
     def __init__(self, params: BaseModel | dict[str, Any] | None = None, **overrides: Any) -> None:
         given = params.model_dump() if isinstance(params, BaseModel) else dict(params or {})
+        self.params = self.validate_params({**given, **overrides})
+
+    @classmethod
+    def known_params(cls) -> set[str]:
+        """The parameter names ``Params`` accepts (field names and their aliases)."""
+        return model_keys(cls.Params)
+
+    @classmethod
+    def validate_params(cls, given: Mapping[str, Any]) -> BaseModel:
+        """``Params`` from new input: an unknown name is refused, never dropped (a misspelt
+        ``epoch`` would otherwise train with the default ``epochs``), and every problem is named
+        with its path (``params.epoch``)."""
+        known = cls.known_params()
+        open_ended = cls.Params.model_config.get("extra") == "allow"
+        unknown = [] if open_ended else [str(key) for key in given if key not in known]
+        field_errors = [(f"params.{key}", unknown_name("parameter", key, known)) for key in unknown]
+        validated: BaseModel | None = None
         try:
-            self.params = self.Params.model_validate({**given, **overrides})
+            validated = cls.Params.model_validate(
+                {key: value for key, value in given.items() if key not in unknown}
+            )
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or "params"
-            raise InvalidInput(
-                f"{self.name} parameter {field}: {first['msg']}", field=field
-            ) from None
+            field_errors += [
+                (".".join(["params", *(str(part) for part in error["loc"])]), error["msg"])
+                for error in exc.errors()
+            ]
+        if field_errors or validated is None:
+            raise invalid(field_errors, subject=f"{cls.name} ")
+        return validated
+
+    @classmethod
+    def stored_params(cls, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameters written earlier (a saved model, a generator's row), without the names this
+        version does not know: stored data keeps loading after a parameter is renamed or
+        removed, while new input stays strict."""
+        if cls.Params.model_config.get("extra") == "allow":
+            return dict(params)
+        known = cls.known_params()
+        return {key: value for key, value in params.items() if key in known}
 
     @classmethod
     def params_schema(cls) -> dict[str, Any]:

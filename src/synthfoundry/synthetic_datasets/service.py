@@ -12,20 +12,24 @@ from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidState
 from synthfoundry.generators import service as generators
+from synthfoundry.generators.models import Generator
 from synthfoundry.jobs import service as jobs
 from synthfoundry.jobs.models import Job
+from synthfoundry.suggestions import refuse_unknown
 from synthfoundry.synthetic_datasets.models import SyntheticDataset
 from synthfoundry.synthetic_datasets.schemas import (
     GenerateParams,
     SyntheticDatasetCreate,
     SyntheticDatasetStatus,
 )
+from synthfoundry.tabular.requests import check_condition_columns
 
 
 def create(session: Session, actor: Actor, request: SyntheticDatasetCreate) -> Job:
     actor.require("synthetic-datasets:write")
     generator = generators.get_owned(session, actor, request.generator_id)
     generators.require_ready(generator)
+    check_columns(session, actor, generator, request)
     size = request.size
     if isinstance(request.conditions, list):
         size = sum(int(c["count"]) for c in request.conditions)
@@ -58,6 +62,25 @@ def create(session: Session, actor: Actor, request: SyntheticDatasetCreate) -> J
         details={"generator_id": str(generator.id), "size": size},
     )
     return job
+
+
+def check_columns(
+    session: Session,
+    actor: Actor,
+    generator: Generator,
+    request: SyntheticDatasetCreate,
+    *,
+    field_prefix: str = "",
+) -> None:
+    """Refuse, before any job runs, conditions or a rebalance on columns the generator does not
+    make, naming each (``conditions.agee: unknown column; did you mean "age"?``)."""
+    columns = generators.columns_of(session, actor, generator)
+    if columns is None:
+        return  # the job names them when it loads the model
+    check_condition_columns(columns, request.conditions, field=f"{field_prefix}conditions")
+    if request.rebalance is not None and request.rebalance.column not in columns:
+        path = f"{field_prefix}rebalance.column"
+        refuse_unknown("column", [(path, request.rebalance.column)], columns)
 
 
 def get_owned(session: Session, actor: Actor, synthetic_id: uuid.UUID) -> SyntheticDataset:

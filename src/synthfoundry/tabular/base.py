@@ -21,6 +21,7 @@ from synthfoundry.tabular.requests import (
     MAX_SAMPLE_ROWS,
     Condition,
     TabularSampleRequest,
+    check_condition_columns,
     check_conditions,
     conditions_from_json,
     matching,
@@ -128,6 +129,7 @@ class TabularSynthesizer(Synthesizer):
             request = rows
             rows, seed = request.rows, request.seed
             conditions = conditions_from_json(request.conditions)
+        check_condition_columns(self.metadata_.names, conditions)
         if isinstance(conditions, list):
             parts = [
                 self._sample_matching(
@@ -166,7 +168,7 @@ class TabularSynthesizer(Synthesizer):
         metadata = self._require_fitted()
         if not 0 < rows <= MAX_SAMPLE_ROWS:
             raise InvalidInput(f"rows must be between 1 and {MAX_SAMPLE_ROWS}", field="rows")
-        kind = metadata.column(column).kind if column in metadata.names else None
+        kind = metadata.column(column).kind  # an unknown column is named, with a close one
         if kind not in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
             raise InvalidInput(
                 f"rebalancing needs a categorical or boolean column; {column!r} is {kind}",
@@ -313,7 +315,7 @@ class TabularSynthesizer(Synthesizer):
     @classmethod
     def load(cls, directory: str | Path) -> Self:
         content, arrays = artifacts.read(directory)
-        synthesizer = cls(content["params"])
+        synthesizer = cls(cls.stored_params(content["params"]))
         synthesizer.metadata_ = Metadata.model_validate(content["metadata"])
         synthesizer.dtypes_ = dict(content["dtypes"])
         synthesizer.samples_drawn_ = int(content["samples_drawn"])

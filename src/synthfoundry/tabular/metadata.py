@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthfoundry.errors import InvalidInput
+from synthfoundry.suggestions import closest, did_you_mean
 
 METADATA_VERSION = 1
 MAX_STORED_CATEGORIES = 1000
@@ -99,7 +100,7 @@ class Metadata(BaseModel):
         for column in self.columns:
             if column.name == name:
                 return column
-        raise InvalidInput(f"unknown column {name!r}", field=name)
+        raise InvalidInput(f"unknown column {name!r}{did_you_mean(name, self.names)}", field=name)
 
     def kind(self, name: str) -> ColumnKind:
         return self.column(name).kind
@@ -127,9 +128,11 @@ class Metadata(BaseModel):
             else:
                 columns.append(column.model_copy(update={"kind": kind}))
         if unknown := sorted(set(overrides) - set(self.names)):
-            raise InvalidInput(
-                f"overrides name unknown columns: {', '.join(unknown)}", field=unknown[0]
+            named = ", ".join(
+                name if (close := closest(name, self.names)) is None else f'{name} ("{close}"?)'
+                for name in unknown
             )
+            raise InvalidInput(f"overrides name unknown columns: {named}", field=unknown[0])
         return Metadata(columns=columns)
 
     def to_json(self) -> str:
@@ -152,7 +155,10 @@ class Metadata(BaseModel):
             raise InvalidInput(f"the table has {len(data)} rows; at least {min_rows} are needed")
         names = [str(name) for name in data.columns]
         if unknown := [name for name in names if name not in self.names]:
-            raise InvalidInput(f"unknown column {unknown[0]!r}", field=unknown[0])
+            raise InvalidInput(
+                f"unknown column {unknown[0]!r}{did_you_mean(unknown[0], self.names)}",
+                field=unknown[0],
+            )
         if missing := [name for name in self.names if name not in names]:
             raise InvalidInput(f"column {missing[0]!r} is missing", field=missing[0])
         for column in self.columns:

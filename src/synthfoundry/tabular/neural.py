@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import torch
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from synthfoundry.progress import Progress
@@ -37,6 +37,8 @@ def default_threads() -> int:
 
 
 class NeuralParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     seed: int = Field(
         default=0, ge=0, le=2**32 - 1, description="makes fit and sample reproducible"
     )

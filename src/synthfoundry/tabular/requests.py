@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthfoundry.errors import InvalidInput
+from synthfoundry.suggestions import refuse_unknown
 from synthfoundry.tabular.metadata import ColumnKind, Metadata
 
 MAX_SAMPLE_ROWS = 10**9
@@ -39,6 +40,31 @@ def conditions_from_json(
     if isinstance(raw, list):
         return [{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()} for c in raw]
     return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+
+
+def check_condition_columns(
+    columns: Collection[str],
+    conditions: Condition | Sequence[Condition] | None,
+    *,
+    field: str = "conditions",
+) -> None:
+    """Refuse conditions on columns the model does not make, naming each one (with a close
+    column when there is one) by its path: ``conditions.agee`` or ``conditions.1.agee``."""
+    if not conditions:
+        return
+    if isinstance(conditions, Mapping):
+        groups: list[tuple[str, Condition]] = [(field, conditions)]
+        allowed: set[str] = set()
+    else:  # a list of groups, each with its row count
+        groups = [(f"{field}.{number}", group) for number, group in enumerate(conditions)]
+        allowed = {"count"}
+    unknown = [
+        (f"{path}.{name}", str(name))
+        for path, group in groups
+        for name in group
+        if name not in columns and name not in allowed
+    ]
+    refuse_unknown("column", unknown, columns)
 
 
 def check_conditions(metadata: Metadata, conditions: dict[str, Any]) -> None:

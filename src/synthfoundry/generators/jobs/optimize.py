@@ -93,10 +93,9 @@ class OptimizeGenerator(JobKind):
                     step="trials",
                 )
         with context.stage("store"):
-            chosen = {**generator.params, **study.best_params}
-            best_params = synthesizer_class(generator.synthesizer)(chosen).params.model_dump(
-                mode="json"
-            )
+            cls = synthesizer_class(generator.synthesizer)
+            chosen = {**cls.stored_params(generator.params), **study.best_params}
+            best_params = cls(chosen).params.model_dump(mode="json")
         return {
             "generator_id": str(generator.id),
             "metric": params.metric,
@@ -129,8 +128,8 @@ class OptimizeGenerator(JobKind):
     ) -> float:
         params = context.params
         assert isinstance(params, OptimizeParams)
-        settings = {**generator.params, **suggested}
         cls = synthesizer_class(generator.synthesizer)
+        settings = {**cls.stored_params(generator.params), **suggested}
         if "threads" in cls.Params.model_fields and settings.get("threads") is None:
             settings["threads"] = context.settings.torch_threads
         synthesizer = cls(settings).fit(train, metadata)

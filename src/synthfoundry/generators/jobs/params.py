@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from synthfoundry.generators.schemas import OptimizeRequest
 
@@ -18,5 +18,8 @@ class TrainParams(BaseModel):
 
 
 class OptimizeParams(OptimizeRequest):
+    # Read back from job rows: stored data loads even if a field is later removed.
+    model_config = ConfigDict(extra="ignore")
+
     generator_id: uuid.UUID
     queue: Queue = "cpu"

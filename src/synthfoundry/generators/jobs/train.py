@@ -72,8 +72,11 @@ class TrainGenerator(JobKind):
             if generator.column_overrides:
                 metadata = metadata.with_overrides(dict(generator.column_overrides), frame)
         with context.stage("encode"):
-            settings = {**generator.params}
             cls = synthesizer_class(generator.synthesizer)
+            # Stored before this version: a parameter since renamed or removed is left out.
+            settings = cls.stored_params(generator.params)
+            if dropped := sorted(set(generator.params) - set(settings)):
+                context.log(f"stored parameters no longer known, left out: {', '.join(dropped)}")
             if "threads" in cls.Params.model_fields and settings.get("threads") is None:
                 settings["threads"] = context.settings.torch_threads
             synthesizer = cls(settings)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 
 from synthfoundry.progress import Progress
@@ -20,6 +20,8 @@ CLIP = 1e-6
 
 
 class GaussianCopulaParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     seed: int = Field(
         default=0, ge=0, le=2**32 - 1, description="makes fit and sample reproducible"
     )

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from synthfoundry.errors import InvalidInput
 from synthfoundry.progress import Progress
@@ -40,6 +40,8 @@ CONDITION_POOL = 2000
 
 
 class SequentialTreesParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     seed: int = Field(
         default=0, ge=0, le=2**32 - 1, description="makes fit and sample reproducible"
     )
