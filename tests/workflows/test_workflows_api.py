@@ -203,6 +203,12 @@ def test_updates_are_versions_and_a_run_can_use_an_older_one_with_overrides(
         RUNS, json={"config_id": config["id"], "overrides": {"nope": {}}}, headers=owner.headers
     )
     assert missing.status_code == 422 and "nope" in missing.text
+    malformed = client.post(
+        RUNS,
+        json={"config": {"name": "x", "steps": ["oops"]}, "overrides": {"oops": {}}},
+        headers=owner.headers,
+    )
+    assert malformed.status_code == 422 and "/steps/0" in malformed.text
 
 
 def test_pause_during_training_resumes_at_its_epoch(

@@ -21,14 +21,6 @@ class WorkflowStatus(StrEnum):
     FAILED = "failed"
 
 
-class ConfigCreate(BaseModel):
-    """A configuration: ``{name, description, steps: [{name, type, params}]}``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    config: dict[str, Any] = Field(description="the workflow: name, description, steps")
-
-
 class ConfigRead(BaseModel):
     id: uuid.UUID
     name: str

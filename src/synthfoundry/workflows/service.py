@@ -154,14 +154,14 @@ def start(session: Session, actor: Actor, request: RunCreate) -> Workflow:
     else:
         assert request.config is not None
         document = copy.deepcopy(request.config)
-    steps = document.get("steps") if isinstance(document, dict) else None
-    names = [s.get("name") for s in steps or [] if isinstance(s, dict)]
+    _require_valid(session, actor, document)  # a valid document's steps are named mappings
+    steps = {step["name"]: step for step in document["steps"]}
     for name, changes in request.overrides.items():
-        if name not in names:
+        if name not in steps:
             raise InvalidInput(f"overrides: no step {name!r}", field=f"overrides/{name}")
-        step = next(s for s in steps or [] if s.get("name") == name)
-        step["params"] = {**step.get("params", {}), **changes}
-    _require_valid(session, actor, document)
+        steps[name]["params"] = {**steps[name].get("params", {}), **changes}
+    if request.overrides:
+        _require_valid(session, actor, document)
     workflow = Workflow(
         owner_id=actor.user_id,
         config_id=config.id if config is not None else None,
