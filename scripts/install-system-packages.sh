@@ -2,7 +2,8 @@
 # Installs the Debian packages that `make test` needs, when they are missing: a PostgreSQL server
 # (for the throwaway test cluster; Debian's own cluster is not created) and a Redis server (the
 # Celery broker and event bus in tests; the tests start their own on a free port) and espeak-ng
-# (the local voice of product videos).
+# (the local voice of product videos) and Chromium (the web UI's browser tests, driven by
+# Playwright through Debian's binary: Playwright's own browser download is not used).
 set -euo pipefail
 
 have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
@@ -11,6 +12,7 @@ missing=()
 have_postgres || missing+=(postgresql)
 command -v redis-server > /dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v espeak-ng > /dev/null || missing+=(espeak-ng)
+command -v chromium > /dev/null || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -30,6 +30,7 @@ from synthfoundry.jobs.backends import Dispatcher, create_dispatcher
 from synthfoundry.jobs.events import EventPump, create_bus
 from synthfoundry.logging import configure_logging, get_logger
 from synthfoundry.storage import BlobStore
+from synthfoundry.web import install_web
 
 logger = get_logger("synthfoundry.api")
 
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_docs(app)
+    install_web(app)
     for router in routes.routers():
         app.include_router(router, responses=COMMON_PROBLEM_RESPONSES)
     app.add_middleware(IdempotencyMiddleware)
