@@ -8,7 +8,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from synthfoundry import layout
 from synthfoundry.config import JobsSettings, Settings
 from synthfoundry.db import Database
 from synthfoundry.jobs import checkpoints, records, workdirs
+from synthfoundry.jobs.pace import StagePace
 from synthfoundry.storage import BlobStore
 
 CHECK_INTERVAL_SECONDS = 0.25
@@ -47,6 +48,7 @@ class JobContext:
         stage_names: tuple[str, ...],
         shutdown: threading.Event,
         app_settings: Settings | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
         self.storage = storage
@@ -60,6 +62,8 @@ class JobContext:
         self.files_prefix = f"jobs/{job_id}"
         self._stage_names = stage_names
         self._current_stage: str | None = None
+        self._clock = clock
+        self._pace = StagePace(clock)
         self._last_progress_at = 0.0
         self._last_check_at = 0.0
         self._fenced = threading.Event()
@@ -155,6 +159,7 @@ class JobContext:
         if name not in self._stage_names:
             raise ValueError(f"stage {name!r} is not one of {self._stage_names}")
         self._current_stage = name
+        self._pace = StagePace(self._clock)
         self._write(lambda session, job: records.start_stage(session, job, name))
         yield
         self._write(lambda session, job: records.finish_stage(session, job, name))
@@ -168,8 +173,10 @@ class JobContext:
         step: str | None = None,
     ) -> None:
         """Progress within the current stage; ``step`` keeps the name a model gave its own
-        stage (``epochs``, ``trees``) on its way to the job's events."""
-        now = time.monotonic()
+        stage (``epochs``, ``trees``) on its way to the job's events. Every report times the
+        stage's pace, even those not written (reports come faster than the write interval)."""
+        reading = self._pace.observe(completed, total, step)
+        now = self._clock()
         finished = total is not None and completed >= total
         if not finished and now - self._last_progress_at < self.settings.progress_interval_seconds:
             return
@@ -177,7 +184,7 @@ class JobContext:
         stage = self._current_stage
         self._write(
             lambda session, job: records.set_progress(
-                session, job, stage, completed, total, unit, message, step
+                session, job, stage, completed, total, unit, message, step, reading
             )
         )
 

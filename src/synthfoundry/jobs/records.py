@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from synthfoundry.db import Database, after_commit, utcnow
 from synthfoundry.jobs.kinds import get_kind
 from synthfoundry.jobs.models import Job, JobEvent
+from synthfoundry.jobs.pace import StageReading, overall
 from synthfoundry.jobs.states import (
     ACTIVE,
     ON_A_WORKER,
@@ -129,25 +130,39 @@ def start_stage(session: Session, job: Job, name: str) -> None:
         else stage
         for stage in job.stages
     ]
-    _set_overall_progress(job, name, 0.0, None, "steps", "", None)
+    _set_overall_progress(job, name, 0.0, None, "steps", "", None, StageReading(0.0))
     append_event(session, job, "stage", {"stage": name, "status": "running"})
 
 
 def finish_stage(session: Session, job: Job, name: str) -> None:
-    """The stage keeps the last numbers it reported (ticks write them on the job only)."""
+    """The stage keeps the last numbers it reported (ticks write them on the job only) and the
+    seconds it took in this attempt (the measured cost that weighs the bar)."""
     progress = job.progress
     last = (
         {key: progress.get(key) for key in ("completed", "total", "unit", "message")}
         if progress.get("stage") == name and progress.get("total") is not None
         else {}
     )
+    now = utcnow()
     job.stages = [
-        {**stage, **last, "status": "succeeded", "finished_at": utcnow().isoformat()}
+        {
+            **stage,
+            **last,
+            "status": "succeeded",
+            "finished_at": now.isoformat(),
+            "seconds": _seconds_since(stage.get("started_at"), now),
+        }
         if stage["name"] == name
         else stage
         for stage in job.stages
     ]
     append_event(session, job, "stage", {"stage": name, "status": "succeeded"})
+
+
+def _seconds_since(started_at: str | None, now: datetime) -> float | None:
+    if not started_at:
+        return None
+    return round(max(0.0, (now - datetime.fromisoformat(started_at)).total_seconds()), 3)
 
 
 def set_progress(
@@ -158,11 +173,12 @@ def set_progress(
     total: float | None,
     unit: str,
     message: str,
-    step: str | None = None,
+    step: str | None,
+    reading: StageReading,
 ) -> None:
     """The job's progress, written once on the row (a stage entry gets its last numbers only
     when it finishes) and sent as one event."""
-    _set_overall_progress(job, stage, completed, total, unit, message, step)
+    _set_overall_progress(job, stage, completed, total, unit, message, step, reading)
     append_event(session, job, "progress", dict(job.progress))
 
 
@@ -174,37 +190,28 @@ def _set_overall_progress(
     unit: str,
     message: str,
     step: str | None,
+    reading: StageReading,
 ) -> None:
-    """Each stage counts by its weight, and the bar never goes back (a resumed job repeats its
-    first stages). The ETA extrapolates the current stage's own pace over what is left of it and
-    of the stages after it, so that quick loading stages do not make training look short."""
-    weights = [float(entry.get("weight", 1.0)) for entry in job.stages]
-    names = [entry["name"] for entry in job.stages]
-    whole = sum(weights) or 1.0
-    stage_fraction = min(1.0, completed / total) if total else 0.0
-    index = names.index(stage) if stage in names else 0
-    done_before = sum(weights[:index])
-    current_weight = weights[index] if weights else 1.0
-    fraction = (done_before + current_weight * stage_fraction) / whole if names else stage_fraction
-    fraction = max(fraction, float(job.progress.get("fraction", 0.0) or 0.0))  # never backwards
-    eta: float | None = None
-    started = job.stages[index].get("started_at") if names else None
-    if started and 0 < stage_fraction < 1:
-        in_stage = (utcnow() - datetime.fromisoformat(started)).total_seconds()
-        stage_left = in_stage * (1 - stage_fraction) / stage_fraction
-        per_weight = in_stage / (current_weight * stage_fraction)
-        after = sum(weights[index + 1 :]) * per_weight if index + 1 < len(weights) else 0.0
-        eta = round(stage_left + after, 1)
+    """The bar never goes back: a resumed job repeats its first stages, and a pace that turns
+    out slower than thought would otherwise pull it back."""
+    estimate = overall(job.stages, stage, reading)
+    previous = float(job.progress.get("fraction", 0.0) or 0.0)
     job.progress = {
         "stage": stage,
         "step": step,
         "completed": completed,
         "total": total,
         "unit": unit,
-        "fraction": round(fraction, 4),
-        "eta_seconds": eta,
+        "fraction": round(max(previous, estimate.fraction), 4),
+        "eta_seconds": _rounded(estimate.eta_seconds),
+        "eta_low_seconds": _rounded(estimate.eta_low_seconds),
+        "eta_high_seconds": _rounded(estimate.eta_high_seconds),
         "message": message,
     }
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 1)
 
 
 def add_log(session: Session, job: Job, message: str, level: str, limit: int) -> None:

@@ -86,8 +86,15 @@ def _off_the_worker(job: Job, now: datetime) -> None:
     job.lease_expires_at = None
 
 
+def _estimate_dropped(job: Job, now: datetime) -> None:
+    # A job off its worker has no pace: the next attempt measures its own.
+    unknown = {"eta_seconds": None, "eta_low_seconds": None, "eta_high_seconds": None}
+    job.progress = {**job.progress, **unknown}
+
+
 def _completed(job: Job, now: datetime) -> None:
-    job.progress = {**job.progress, "fraction": 1.0, "eta_seconds": 0.0}
+    done = {"eta_seconds": 0.0, "eta_low_seconds": 0.0, "eta_high_seconds": 0.0}
+    job.progress = {**job.progress, "fraction": 1.0, **done}
 
 
 def _ended(job: Job, now: datetime) -> None:
@@ -112,8 +119,8 @@ def _resumed(job: Job, now: datetime) -> None:
 # What entering a status does besides setting it, whatever the transition's cause.
 ON_ENTER: dict[Status, tuple[Effect, ...]] = {
     Status.RUNNING: (_started, _pause_withdrawn),
-    Status.QUEUED: (_off_the_worker, _resumed),
-    Status.PAUSED: (_off_the_worker,),
+    Status.QUEUED: (_off_the_worker, _resumed, _estimate_dropped),
+    Status.PAUSED: (_off_the_worker, _estimate_dropped),
     Status.SUCCEEDED: (_completed, _ended),
     Status.FAILED: (_ended,),
     Status.CANCELLED: (_ended,),
