@@ -73,3 +73,14 @@ def test_public_view_masks_every_secret(monkeypatch: pytest.MonkeyPatch) -> None
 )
 def test_mask_url_password(url: str, masked: str) -> None:
     assert mask_url_password(url) == masked
+
+
+def test_invalid_settings_never_echo_their_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTHFOUNDRY_ENVIRONMENT", "production")
+    monkeypatch.setenv("SYNTHFOUNDRY_DATABASE__URL", "postgresql://app:hunter2@db/sf")
+
+    with pytest.raises(ValidationError) as raised:
+        Settings()
+
+    assert "SECRET_KEY must be set" in str(raised.value)
+    assert "hunter2" not in str(raised.value)

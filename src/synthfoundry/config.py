@@ -4,12 +4,14 @@ and from a ``.env`` file. Example: ``SYNTHFOUNDRY_DATABASE__URL=postgresql+psyco
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 (refused outside dev)
@@ -47,6 +49,60 @@ class SecuritySettings(BaseModel):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
 
 
+MIN_API_KEY_LENGTH = 16
+# The shape only: which resources exist is the accounts package's to say, where the server starts.
+SCOPE_SHAPE = re.compile(r"admin|[a-z][a-z-]*:(read|write)")
+API_KEY_NAME_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class ConfiguredApiKey:
+    """One entry of ``SYNTHFOUNDRY_AUTH__API_KEYS``: ``key:name:scope,scope``. The key (any
+    string of 16 or more characters without ``:`` or ``;``) is the bearer value."""
+
+    secret: SecretStr
+    name: str
+    scopes: tuple[str, ...]
+
+
+def parse_api_keys(value: str) -> list[ConfiguredApiKey]:
+    """Parse ``key:name:scope,scope;key:name:scope``. Errors name the entry by its position and
+    name, never by its key."""
+    parsed: list[ConfiguredApiKey] = []
+    names: set[str] = set()
+    keys: set[str] = set()
+    entries = [entry.strip() for entry in value.split(";")]
+    for position, entry in enumerate((entry for entry in entries if entry), start=1):
+        secret, _, rest = entry.partition(":")
+        name, _, scope_list = rest.partition(":")
+        name = name.strip()
+        where = f"entry {position} ({name!r})" if name else f"entry {position}"
+        if not rest or not name:
+            raise ValueError(f"{where}: expected key:name:scope,scope (entries end with ';')")
+        if len(name) > API_KEY_NAME_LENGTH:
+            raise ValueError(f"{where}: the name is longer than {API_KEY_NAME_LENGTH} characters")
+        if len(secret.strip()) < MIN_API_KEY_LENGTH or secret != secret.strip():
+            raise ValueError(
+                f"{where}: the key must be at least {MIN_API_KEY_LENGTH} characters, "
+                "without spaces around it"
+            )
+        scopes = tuple(scope.strip() for scope in scope_list.split(","))
+        if not scope_list.strip() or not all(scopes):
+            raise ValueError(f"{where}: expected one or more comma-separated scopes after the name")
+        if malformed := [scope for scope in scopes if not SCOPE_SHAPE.fullmatch(scope)]:
+            raise ValueError(
+                f"{where}: {malformed[0]!r} is not a scope (resource:read, resource:write or admin)"
+            )
+        if name in names:
+            raise ValueError(f"{where}: another entry has the same name")
+        if secret in keys:
+            raise ValueError(f"{where}: another entry has the same key")
+        names.add(name)
+        keys.add(secret)
+        parsed.append(ConfiguredApiKey(SecretStr(secret), name, scopes))
+    return parsed
+
+
 class AuthSettings(BaseModel):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
@@ -56,6 +112,22 @@ class AuthSettings(BaseModel):
         default=None, description="Creates this admin at start-up when no user exists yet"
     )
     bootstrap_admin_password: SecretStr | None = None
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="keys preconfigured as 'key:name:scope,scope;...'; they act as the first "
+        "admin with only their scopes (see ConfiguredApiKey)",
+    )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _api_keys_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_api_keys(value.get_secret_value())
+        return value
+
+    def configured_api_keys(self) -> list[ConfiguredApiKey]:
+        """The keys of ``api_keys``, parsed (checked already when the settings were read)."""
+        return parse_api_keys(self.api_keys.get_secret_value()) if self.api_keys else []
 
 
 class RateLimitSettings(BaseModel):
@@ -202,6 +274,9 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # An invalid value may be a secret (an API key, a URL with a password): errors name
+        # the setting and the reason, never the value.
+        hide_input_in_errors=True,
     )
 
     environment: Environment = "development"

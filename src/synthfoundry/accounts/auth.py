@@ -7,7 +7,7 @@ event, and a reused refresh token must still revoke its family, although the req
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import jwt
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from synthfoundry import audit
 from synthfoundry.accounts.actor import Actor
+from synthfoundry.accounts.env_keys import EnvApiKeys, principal_for
 from synthfoundry.accounts.models import ApiKey, AuthSession, RefreshToken, User
 from synthfoundry.accounts.principal import Principal
 from synthfoundry.accounts.schemas import TokenPair
@@ -44,6 +45,13 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 class AuthConfig:
     settings: AuthSettings
     signing_key: str
+    env_keys: EnvApiKeys = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Built where the server starts: the configured keys are hashed once, and a key with
+        # an unknown scope stops the start with a ConfigurationError naming the entry.
+        keys = EnvApiKeys(self.settings.configured_api_keys(), self.signing_key)
+        object.__setattr__(self, "env_keys", keys)
 
 
 def _issue_pair(
@@ -238,7 +246,10 @@ def touch_api_key(database: Database, api_key_id: uuid.UUID) -> None:
 
 
 def resolve_bearer(session: Session, token: str, config: AuthConfig) -> Principal:
-    """The principal behind an ``Authorization: Bearer`` value: an API key or an access token."""
+    """The principal behind an ``Authorization: Bearer`` value: a configured key, an API key or
+    an access token."""
+    if (configured := config.env_keys.find(token)) is not None:
+        return principal_for(session, configured)
     key_id = parse_api_key(token)
     if key_id is not None:
         return _principal_from_api_key(session, token, key_id, config)
