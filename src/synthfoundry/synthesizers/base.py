@@ -151,6 +151,13 @@ class Synthesizer(ABC):
         is called each time a complete checkpoint is in ``checkpoint_dir``, for a caller that
         keeps it elsewhere too."""
 
+    def training_summary(self) -> dict[str, Any]:
+        """What the last fit said of itself, ready for JSON: ``seconds`` spent fitting (summed
+        over a paused fit and its resumption) and, for models trained in epochs, ``epochs``,
+        ``final_losses`` and a ``loss_curve`` of at most 200 epochs. Empty for a model that does
+        not record it, or one loaded from a file written before it did."""
+        return dict(getattr(self, "training_", {}))
+
     @abstractmethod
     def sample(self, request: Any, /, *, progress: Progress = silent) -> Any:
         """Make data for ``request`` (an instance of ``SampleRequest``, or what the modality

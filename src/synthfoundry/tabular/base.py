@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,6 +17,7 @@ from synthfoundry.errors import InvalidInput, InvalidState
 from synthfoundry.progress import Progress, silent
 from synthfoundry.synthesizers import artifacts
 from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, Synthesizer, never
+from synthfoundry.synthesizers.training import training_record
 from synthfoundry.tabular.metadata import ColumnKind, Metadata
 from synthfoundry.tabular.requests import (
     MAX_SAMPLE_ROWS,
@@ -88,13 +90,20 @@ class TabularSynthesizer(Synthesizer):
         metadata.validate_table(frame, min_rows=self.min_rows)
         self.metadata_ = metadata
         self.dtypes_ = {name: str(frame[name].dtype) for name in metadata.names}
+        self._fit_started = time.perf_counter()
         try:
             self._fit(frame[metadata.names], progress, stop)
         except BaseException:
             del self.metadata_, self.dtypes_  # a stopped or failed fit leaves no half-fitted model
             raise
+        self.training_ = self._training_record(time.perf_counter() - self._fit_started)
         self.samples_drawn_ = 0
         return self
+
+    def _training_record(self, seconds: float) -> dict[str, Any]:
+        """What ``training_summary`` says of a fit that took ``seconds`` (models trained in
+        epochs add their losses)."""
+        return training_record(seconds)
 
     @property
     def fitted(self) -> bool:
@@ -308,6 +317,7 @@ class TabularSynthesizer(Synthesizer):
             "metadata": metadata.model_dump(mode="json"),
             "dtypes": self.dtypes_,
             "samples_drawn": self.samples_drawn_,
+            "training": self.training_summary(),
             "state": state,
         }
         artifacts.write(directory, self.name, content, arrays)
@@ -319,5 +329,6 @@ class TabularSynthesizer(Synthesizer):
         synthesizer.metadata_ = Metadata.model_validate(content["metadata"])
         synthesizer.dtypes_ = dict(content["dtypes"])
         synthesizer.samples_drawn_ = int(content["samples_drawn"])
+        synthesizer.training_ = dict(content.get("training") or {})  # absent in older files
         synthesizer._restore(content["state"], arrays)
         return synthesizer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from torch import nn
 from synthfoundry.progress import Progress
 from synthfoundry.synthesizers import artifacts
 from synthfoundry.synthesizers.base import Capabilities, Modality, Stop, StopTraining
+from synthfoundry.synthesizers.training import training_record
 from synthfoundry.tabular.base import TabularSynthesizer
 from synthfoundry.tabular.encoding import NumericScheme, Span, TabularEncoder
 
@@ -238,6 +240,8 @@ class NeuralSynthesizer(TabularSynthesizer):
         progress: Progress,
         stop: Stop,
     ) -> None:
+        self._loss_history: dict[str, list[float]] = {}
+        self._earlier_seconds = 0.0
         first_epoch = self._resume(checkpoint, fingerprint, rng) if checkpoint else 0
         epochs = self.params.epochs
         for epoch in range(first_epoch, epochs):
@@ -248,6 +252,9 @@ class NeuralSynthesizer(TabularSynthesizer):
             for module in self._modules().values():
                 module.train()
             losses = self._train_epoch(matrix, rng)
+            for name, value in losses.items():
+                # An earlier checkpoint without losses leaves its epochs unknown (NaN).
+                self._loss_history.setdefault(name, [float("nan")] * epoch).append(value)
             message = ", ".join(f"{name} {value:.4f}" for name, value in losses.items())
             progress("train", epoch + 1, epochs, "epochs", message)
             if checkpoint and (epoch + 1) % self.params.checkpoint_every == 0:
@@ -262,6 +269,9 @@ class NeuralSynthesizer(TabularSynthesizer):
         return torch.from_numpy(rng.standard_normal((rows, width), dtype=np.float32)).to(
             self.device
         )
+
+    def _training_record(self, seconds: float) -> dict[str, Any]:
+        return training_record(seconds + self._earlier_seconds, self._loss_history)
 
     # -- checkpoints ----------------------------------------------------------------------------
     @property
@@ -287,6 +297,8 @@ class NeuralSynthesizer(TabularSynthesizer):
         self, folder: Path, fingerprint: str, epoch: int, rng: np.random.Generator
     ) -> None:
         arrays: dict[str, np.ndarray] = {"torch_rng": torch.get_rng_state().numpy()}
+        history = self._loss_history
+        arrays |= {f"loss.{name}": np.asarray(values) for name, values in history.items()}
         optimizers: dict[str, Any] = {}
         for name, module in self._modules().items():
             arrays |= _module_arrays(f"module.{name}", module)
@@ -298,6 +310,7 @@ class NeuralSynthesizer(TabularSynthesizer):
             "epoch": epoch,
             "numpy_rng": rng.bit_generator.state,
             "optimizers": optimizers,
+            "seconds": self._earlier_seconds + time.perf_counter() - self._fit_started,
         }
         partial = folder.with_name(folder.name + ".partial")
         artifacts.write(partial, self.name, content, arrays)
@@ -319,7 +332,14 @@ class NeuralSynthesizer(TabularSynthesizer):
             _load_optimizer(f"optimizer.{name}", optimizer, content["optimizers"][name], arrays)
         torch.set_rng_state(torch.from_numpy(np.array(arrays["torch_rng"])))
         rng.bit_generator.state = content["numpy_rng"]
-        return int(content["epoch"])
+        epoch = int(content["epoch"])
+        self._loss_history = {
+            key.removeprefix("loss."): [float(value) for value in values[:epoch]]
+            for key, values in arrays.items()
+            if key.startswith("loss.")
+        }
+        self._earlier_seconds = float(content.get("seconds", 0.0))  # absent in older ones
+        return epoch
 
     # -- model files ----------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
