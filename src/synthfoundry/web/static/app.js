@@ -19,6 +19,8 @@ const PAGES = [
 ];
 
 const main = document.getElementById("main");
+// Each render takes a number; an older render that finishes late does not overwrite a newer one.
+let renderToken = 0;
 const nav = document.getElementById("nav");
 
 function parseHash() {
@@ -66,7 +68,9 @@ async function onSignOut() {
 
 async function renderSignIn(message = "") {
   document.title = "Sign in · Synthfoundry";
+  const mine = ++renderToken;
   const setup = await firstRun().catch(() => ({ needs_first_admin: false }));
+  if (mine !== renderToken) return;
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = h("input", {
     type: "password",
@@ -114,7 +118,6 @@ async function loadUser() {
   renderNav();
 }
 
-let renderToken = 0;
 async function route() {
   stopAll();
   const { parts, query } = parseHash();

@@ -69,9 +69,9 @@ async function renderNew(view, syntheticId) {
       const body = { real_dataset_id: real.value, synthetic_dataset_id: fake.value };
       if (holdout.value) body.holdout_dataset_id = holdout.value;
       if (target.value.trim()) body.target = target.value.trim();
-      const report = await api.post("v1/reports", body);
+      const job = await api.post("v1/reports", body);
       toast("Report started");
-      go(`reports/${report.id}`);
+      go(`reports/${job.target_id}`);
     });
   });
   replace(view, h("h1", {}, "New report"), form);

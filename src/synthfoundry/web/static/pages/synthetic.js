@@ -94,9 +94,9 @@ async function renderNew(view, generatorId) {
       if (name.value.trim()) body.name = name.value.trim();
       if (mode.value === "conditions" && conditions.value.trim()) body.conditions = parseJson(conditions.value, "Conditions");
       if (mode.value === "rebalance") body.rebalance = { column: rebalanceColumn.value.trim(), shares: parseJson(rebalanceShares.value || "{}", "Shares") };
-      const created = await api.post("v1/synthetic-datasets", body);
+      const job = await api.post("v1/synthetic-datasets", body);
       toast("Generation started");
-      go(`synthetic/${created.id}`);
+      go(`synthetic/${job.target_id}`);
     });
   });
   replace(view, h("h1", {}, "Generate data"), form);
