@@ -310,20 +310,21 @@ async function renderMusicNew(view) {
 
 // -- one video ----------------------------------------------------------------------------
 
-function stageTable(video) {
-  return table(
-    "Stages",
-    ["Stage", "Status", "Progress", "Started", "Finished", "Cost", "Problem"],
-    video.stages.map((stage) => [
-      stage.name,
-      statusBadge(stage.status),
-      progressBar(stage.progress, `Stage ${stage.name}: progress`),
-      formatTime(stage.started_at),
-      formatTime(stage.completed_at),
-      `$${formatNumber(stage.cost_usd, 4)}`,
-      stage.error || "—",
-    ]),
-    { empty: "No stages yet." },
+function stageList(video) {
+  if (!video.stages.length) return h("p", { class: "empty" }, "No stages yet.");
+  return h(
+    "ol",
+    { class: "stage-list" },
+    video.stages.map((stage) =>
+      h(
+        "li",
+        {},
+        h("div", { class: "row" }, h("strong", {}, stage.name), statusBadge(stage.status), h("span", { class: "muted" }, `$${formatNumber(stage.cost_usd, 4)}`)),
+        progressBar(stage.progress, `Stage ${stage.name}: progress`),
+        h("p", { class: "muted" }, stage.started_at ? `${formatTime(stage.started_at)} → ${formatTime(stage.completed_at)}` : "not started"),
+        stage.error ? h("p", { class: "field-error" }, stage.error) : null,
+      ),
+    ),
   );
 }
 
@@ -356,6 +357,11 @@ async function player(kind, video) {
 function detailsText(details) {
   const script = details && details.script;
   if (!script) return null;
+  if (Array.isArray(script) && script.every((part) => part && typeof part === "object")) {
+    const keys = [...new Set(script.flatMap((part) => Object.keys(part)))];
+    const rows = script.map((part) => keys.map((key) => (part[key] === undefined || part[key] === null ? "—" : typeof part[key] === "object" ? JSON.stringify(part[key]) : String(part[key]))));
+    return section("Script", table("Script", keys.map((key) => key.replaceAll("_", " ")), rows, { empty: "No script." }));
+  }
   const text = typeof script === "string" ? script : JSON.stringify(script, null, 2);
   return section("Script", h("pre", { class: "log", tabindex: "0", "aria-label": "Script" }, text));
 }
@@ -423,7 +429,8 @@ async function renderOne(view, kind, id) {
   if (running && video.job_id) {
     view.append(jobProgress(video.job_id, { title: "Rendering", onDone: refresh }));
   }
-  view.append(section("Stages", stageTable(video)));
+  // While it renders the live view above shows the stages; the table gives their times and costs.
+  if (!running) view.append(section("Stages", stageList(video)));
   if (video.status === "completed") view.append(await player(kind, video));
   const script = detailsText(video.details);
   if (script) view.append(script);
