@@ -170,6 +170,11 @@ class DatasetSettings(BaseModel):
     max_columns: int = Field(default=1000, ge=1, le=100_000)
     max_rows: int = Field(default=50_000_000, ge=1)
     preview_max_rows: int = Field(default=1000, ge=1, le=100_000)
+    import_dir: Path | None = Field(
+        default=None,
+        description="folder POST /v1/datasets/import may read files from (symlinks that leave "
+        "it are refused); unset: imports are off",
+    )
 
 
 class ImageSettings(BaseModel):

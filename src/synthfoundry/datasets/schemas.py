@@ -82,3 +82,18 @@ class IngestParams(BaseModel):
 
     dataset_id: uuid.UUID
     file_name: str | None = None
+
+
+class DatasetImport(BaseModel):
+    """A dataset from a file in the server's import directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="the file, relative to the import directory "
+        "(SYNTHFOUNDRY_DATASETS__IMPORT_DIR)",
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)

@@ -11,10 +11,16 @@ from synthfoundry.api.deps import SessionDep, SettingsDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
 from synthfoundry.api.security import require_scope
-from synthfoundry.datasets import service
+from synthfoundry.datasets import imports, service
 from synthfoundry.datasets.exports import safe_stem
 from synthfoundry.datasets.profile import profile
-from synthfoundry.datasets.schemas import DatasetPreview, DatasetRead, DatasetStats, DatasetUpdate
+from synthfoundry.datasets.schemas import (
+    DatasetImport,
+    DatasetPreview,
+    DatasetRead,
+    DatasetStats,
+    DatasetUpdate,
+)
 from synthfoundry.tabular.metadata import Metadata
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=AUTH_PROBLEMS)
@@ -53,6 +59,25 @@ def upload_dataset(
         session, actor, file.file, file.filename, name=name, description=description
     )
     return service.to_read(dataset)
+
+
+@router.post(
+    "/import",
+    response_model=DatasetRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: problem_response("The path leads out of the import directory"),
+        404: problem_response("Imports are off on this server, or there is no such file"),
+        413: problem_response("The file exceeds the upload limit"),
+        415: problem_response("Not CSV, TSV, JSON, JSON Lines or Parquet, or a misleading name"),
+        422: problem_response("Not a readable regular file, or a malformed one"),
+    },
+)
+def import_dataset(body: DatasetImport, actor: DatasetsWrite, session: SessionDep) -> DatasetRead:
+    """Create a dataset from a file on the server's disk, inside the folder an operator set as
+    `SYNTHFOUNDRY_DATASETS__IMPORT_DIR` (404 while unset); `path` is relative to that folder.
+    The file then goes the way of an upload: large files are parsed by a job."""
+    return service.to_read(imports.create_from_import(session, actor, body))
 
 
 @router.get("", response_model=PageOf[DatasetRead])
