@@ -122,7 +122,7 @@ function textInput(attrs = {}) {
 export function checkboxes(legend, options, checked = [], hint = "") {
   const boxes = options.map(([value, text, disabled, note]) => {
     const box = h("input", { type: "checkbox", value, checked: checked.includes(value) && !disabled, disabled });
-    return [box, h("label", { class: "check" }, box, ` ${text}`, note ? h("span", { class: "muted" }, ` (${note})`) : null)];
+    return [box, h("label", { class: "check" }, box, h("span", {}, text, note ? h("span", { class: "muted" }, ` (${note})`) : null))];
   });
   const element = h(
     "fieldset",

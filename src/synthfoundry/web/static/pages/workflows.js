@@ -603,7 +603,7 @@ function exportSection(run, refresh) {
     slot,
     table(
       "Exports of this run",
-      ["File", "Format", "Size", ""],
+      ["File", "Format", "Size", "Download"],
       exports.map((written) => [
         written.key.split("/").pop(),
         written.format,
