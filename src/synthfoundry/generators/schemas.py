@@ -26,6 +26,12 @@ class GeneratorCreate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
+class GeneratorUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+
 class GeneratorRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

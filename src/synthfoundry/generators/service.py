@@ -3,8 +3,11 @@ synchronously."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
@@ -12,14 +15,16 @@ from synthfoundry import audit, layout, runtime
 from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.datasets import service as datasets
+from synthfoundry.db.base import new_id, utcnow
 from synthfoundry.db.pagination import Page
 from synthfoundry.errors import InvalidInput, InvalidState, NotFound
-from synthfoundry.generators import artifacts
+from synthfoundry.generators import artifacts, model_files
 from synthfoundry.generators.jobs.params import OptimizeParams, TrainParams
 from synthfoundry.generators.models import Generator
 from synthfoundry.generators.schemas import (
     GeneratorCreate,
     GeneratorStatus,
+    GeneratorUpdate,
     OptimizeRequest,
     ProbeRequest,
 )
@@ -73,6 +78,68 @@ def list_page(
     return list_visible(
         session, Generator, actor.principal, all_owners=all_owners, limit=limit, cursor=cursor
     )
+
+
+def rename(
+    session: Session, actor: Actor, generator_id: uuid.UUID, change: GeneratorUpdate
+) -> Generator:
+    generator = get_owned(session, actor, generator_id)
+    generator.name = change.name
+    audit.record(
+        session,
+        actor.audit,
+        "generator.update",
+        target_type="generator",
+        target_id=generator.id,
+        details=change.model_dump(mode="json"),
+    )
+    return generator
+
+
+def export_model(generator: Generator) -> Iterator[bytes]:
+    """The trained model as a ZIP of the files the library's ``save`` writes."""
+    return model_files.model_archive(runtime.storage(), require_ready(generator))
+
+
+def import_model(
+    session: Session, actor: Actor, upload: IO[bytes], name: str | None = None
+) -> Generator:
+    """A ready generator from a model ZIP (``export_model``'s, or a zipped folder the library
+    saved), checked before anything is stored; it has no dataset, so it cannot be retrained."""
+    actor.require("generators:write")
+    storage = runtime.storage()
+    with tempfile.TemporaryDirectory(prefix="synthfoundry-import-") as directory:
+        received = datasets.receive(
+            upload, Path(directory), model_files.ModelLimits().max_archive_bytes
+        )
+        folder = Path(directory) / "model"
+        model_files.unpack_model(received, folder)
+        synthesizer = model_files.load_verified(folder)
+        generator = Generator(
+            owner_id=actor.user_id,
+            dataset_id=None,
+            name=name or f"{synthesizer.name} (imported)",
+            synthesizer=synthesizer.name,
+            params=synthesizer.params.model_dump(mode="json"),
+            column_overrides={},
+            trained_at=utcnow(),
+        )
+        session.add(generator)
+        session.flush()
+        prefix = layout.object_folder(layout.GENERATORS, generator.owner_id, generator.id)
+        prefix += f"models/{new_id()}/"
+        layout.remove_on_rollback(session, storage, prefix)
+        artifacts.upload_folder(storage, folder, prefix)
+    generator.model_key = prefix
+    audit.record(
+        session,
+        actor.audit,
+        "generator.import",
+        target_type="generator",
+        target_id=generator.id,
+        details={"synthesizer": synthesizer.name},
+    )
+    return generator
 
 
 def train(session: Session, actor: Actor, generator_id: uuid.UUID) -> Job:

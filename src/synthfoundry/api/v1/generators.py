@@ -3,19 +3,22 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
 
 from synthfoundry.accounts.actor import Actor
 from synthfoundry.api.accepted import JOB_PROBLEMS, job_accepted
 from synthfoundry.api.deps import AppStateDep, SessionDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
-from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
+from synthfoundry.api.problems import AUTH_PROBLEMS, Responses, problem_response
 from synthfoundry.api.security import require_scope
+from synthfoundry.datasets.exports import safe_stem
 from synthfoundry.generators import service
 from synthfoundry.generators.models import Generator
 from synthfoundry.generators.schemas import (
     GeneratorCreate,
     GeneratorRead,
+    GeneratorUpdate,
     OptimizeRequest,
     ProbeRequest,
     ProbeResult,
@@ -27,6 +30,7 @@ router = APIRouter(prefix="/v1/generators", tags=["generators"], responses=AUTH_
 GeneratorsRead = Annotated[Actor, require_scope("generators:read")]
 GeneratorsWrite = Annotated[Actor, require_scope("generators:write")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_response("No such generator of yours")}
+NOT_TRAINED: Responses = {409: problem_response("Not trained yet")}
 
 
 @router.post(
@@ -57,10 +61,62 @@ def list_generators(
     )
 
 
+@router.post(
+    "/import",
+    response_model=GeneratorRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        413: problem_response("The archive or one of its files exceeds the limit"),
+        422: problem_response("Not a valid model archive: the file and the reason are named"),
+    },
+)
+def import_generator(
+    actor: GeneratorsWrite,
+    session: SessionDep,
+    file: Annotated[
+        UploadFile, File(description="a ZIP of synthesizer.json and arrays.npz, as exported")
+    ],
+    name: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
+) -> Generator:
+    """Upload a trained model (from `GET /v1/generators/{id}/model`, or a folder the library's
+    `save` wrote, zipped): its checksums are verified and nothing is unpickled. The generator is
+    ready to generate; having no dataset, it cannot be retrained."""
+    return service.import_model(session, actor, file.file, name)
+
+
 @router.get("/{generator_id}", response_model=GeneratorRead, responses=NOT_FOUND)
 def get_generator(generator_id: uuid.UUID, actor: GeneratorsRead, session: SessionDep) -> Generator:
     """One generator: its model, parameters, status and training report."""
     return service.get_owned(session, actor, generator_id)
+
+
+@router.patch("/{generator_id}", response_model=GeneratorRead, responses=NOT_FOUND)
+def update_generator(
+    generator_id: uuid.UUID, body: GeneratorUpdate, actor: GeneratorsWrite, session: SessionDep
+) -> Generator:
+    """Rename a generator."""
+    return service.rename(session, actor, generator_id, body)
+
+
+@router.get(
+    "/{generator_id}/model",
+    response_class=StreamingResponse,
+    responses={**NOT_FOUND, **NOT_TRAINED, 200: {"content": {"application/zip": {}}}},
+)
+def export_generator_model(
+    generator_id: uuid.UUID, actor: GeneratorsRead, session: SessionDep
+) -> StreamingResponse:
+    """The trained model as a ZIP of `synthesizer.json` (parameters, metadata, fitted state and
+    SHA-256 checksums) and `arrays.npz`: unzipped, `synthfoundry.load_synthesizer` reads it, and
+    `POST /v1/generators/import` takes it back."""
+    generator = service.get_owned(session, actor, generator_id)
+    chunks = service.export_model(generator)
+    file_name = f"{safe_stem(generator.name)}.model.zip"
+    return StreamingResponse(
+        chunks,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )
 
 
 @router.delete(
@@ -128,7 +184,7 @@ def optimize_generator(
 @router.post(
     "/{generator_id}/probe",
     response_model=ProbeResult,
-    responses={**NOT_FOUND, 409: problem_response("Not trained yet")},
+    responses={**NOT_FOUND, **NOT_TRAINED},
 )
 def probe_generator(
     generator_id: uuid.UUID,
