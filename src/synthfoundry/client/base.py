@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any, ClassVar, Generic, Protocol
@@ -31,17 +32,24 @@ class Resource(Generic[ItemT]):
         found: ItemT = self.client.request("GET", f"{self.path}/{object_id}")
         return found
 
-    def list(self, limit: int = 50) -> list[ItemT]:
-        """Every object, following the cursor pages."""
-        items: list[ItemT] = []
+    def list(self, limit: int = 50, **filters: Any) -> list[ItemT]:
+        """Every object, newest first, following the cursor pages of ``limit`` items;
+        ``filters`` are the list's query parameters (``status="failed"`` for jobs)."""
+        return list(self.iterate(limit, **filters))
+
+    def iterate(self, page_size: int = 50, **filters: Any) -> Iterator[ItemT]:
+        """Objects newest first, a page fetched only when the one before is used up."""
         cursor: str | None = None
+        query = {name: value for name, value in filters.items() if value is not None}
         while True:
-            params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            params: dict[str, Any] = query | {"limit": page_size}
+            if cursor:
+                params["cursor"] = cursor
             page: Page[ItemT] = self.client.request("GET", self.path, params=params)
-            items += page["items"]
+            yield from page["items"]
             cursor = page.get("next_cursor")
             if not cursor:
-                return items
+                return
 
     def delete(self, object_id: str) -> None:
         self.client.request("DELETE", f"{self.path}/{object_id}")

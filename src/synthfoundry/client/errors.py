@@ -38,6 +38,15 @@ class JobFailed(APIError):
         self.job = job
 
 
+class NotSignedIn(APIError):
+    """No API key was given and no usable login is stored for the server."""
+
+    def __init__(self, base_url: str, reason: str) -> None:
+        detail = f"{base_url}: {reason}; sign in with `synthfoundry login` or give an API key"
+        super().__init__(401, {"code": "not_signed_in", "detail": detail})
+        self.base_url = base_url
+
+
 def raise_for_problem(response: httpx.Response) -> None:
     """Raise ``APIError`` for an error answer (read it first when it is streamed)."""
     if not response.is_error:

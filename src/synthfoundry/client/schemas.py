@@ -17,6 +17,42 @@ class Page(TypedDict, Generic[ItemT]):
     next_cursor: str | None
 
 
+class TokenPair(TypedDict):
+    access_token: str
+    token_type: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class User(TypedDict, total=False):
+    id: Required[str]
+    email: str
+    name: str
+    is_admin: bool
+    is_active: bool
+    created_at: str
+    updated_at: str
+    last_login_at: str | None
+
+
+class ApiKey(TypedDict, total=False):
+    id: Required[str]
+    owner_id: str
+    name: str
+    key_id: str
+    scopes: list[str]
+    created_at: str
+    expires_at: str | None
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class ApiKeyCreated(ApiKey):
+    secret: str
+    """Shown this once."""
+
+
 class Column(TypedDict):
     name: str
     kind: str

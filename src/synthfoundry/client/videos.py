@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from synthfoundry.client.base import Resource
 from synthfoundry.client.jobs import Jobs
-from synthfoundry.client.schemas import Job, Page, Video, VideoAccepted
+from synthfoundry.client.schemas import Job, Video, VideoAccepted
 
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 
@@ -38,19 +38,6 @@ class _VideoResource(Resource[Video]):
                 return video
             time.sleep(0.1)
         return video
-
-    def list(self, limit: int = 50, *, status: str | None = None) -> list[Video]:
-        items: list[Video] = []
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": limit}
-            params |= {"cursor": cursor} if cursor else {}
-            params |= {"status": status} if status else {}
-            page: Page[Video] = self.client.request("GET", self.path, params=params)
-            items += page["items"]
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return items
 
     def download(self, video_id: str, output: str | Path | IO[bytes] | None = None) -> bytes:
         """The MP4 (a character reference: its PNG): into ``output``, or returned as bytes."""

@@ -12,7 +12,7 @@ from typing import Any, cast
 from synthfoundry.client.base import Resource
 from synthfoundry.client.errors import JobFailed
 from synthfoundry.client.jobs import Jobs
-from synthfoundry.client.schemas import Job, Page
+from synthfoundry.client.schemas import Job
 
 FINISHED = frozenset({"succeeded", "failed", "aborted"})
 Config = dict[str, Any] | str | Path
@@ -112,20 +112,6 @@ class Workflows(Resource[dict[str, Any]]):
                 cast(Job, {"id": run["job_id"], "status": run["status"], "error": error})
             )
         return run
-
-    def list(self, limit: int = 50, *, status: str | None = None) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": limit}
-            params |= ({"cursor": cursor} if cursor else {}) | (
-                {"status": status} if status else {}
-            )
-            page: Page[dict[str, Any]] = self.client.request("GET", self.path, params=params)
-            items += page["items"]
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return items
 
     def status(self, workflow_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self.client.request("GET", f"{self.path}/{workflow_id}/status")
