@@ -46,6 +46,12 @@ async def healthz() -> Liveness:
     return Liveness()
 
 
+@router.get("/health", response_model=Liveness, include_in_schema=False)
+async def health() -> Liveness:
+    """The original service's liveness path: the same answer as ``/healthz``."""
+    return Liveness()
+
+
 @router.get(
     "/readyz",
     response_model=Readiness,
