@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # package about each. The filter drops those lines only; pipefail keeps pip's exit status.
 QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api bench-images bench-dedupe bench-collect bench-video
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api bench-images bench-dedupe bench-collect bench-video bench-ui
 
 # torch goes in first, as the CPU build: resolved as a dependency, pip would fetch CUDA packages.
 TORCH ?= torch==2.13.0
@@ -92,3 +92,6 @@ bench-collect: install-dev
 
 bench-video: install-dev system-packages
 	$(BIN)/python -m benchmarks.video
+
+bench-ui: install-dev system-packages
+	$(BIN)/python -m benchmarks.ui

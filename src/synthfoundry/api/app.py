@@ -30,7 +30,7 @@ from synthfoundry.jobs.backends import Dispatcher, create_dispatcher
 from synthfoundry.jobs.events import EventPump, create_bus
 from synthfoundry.logging import configure_logging, get_logger
 from synthfoundry.storage import BlobStore
-from synthfoundry.web import install_web
+from synthfoundry.web.install import install_web
 
 logger = get_logger("synthfoundry.api")
 
