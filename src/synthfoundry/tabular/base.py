@@ -218,8 +218,12 @@ class TabularSynthesizer(Synthesizer):
             column = metadata.column(name)
             if column.kind.is_numeric and column.minimum is not None and column.maximum is not None:
                 width = max((column.maximum - column.minimum) / 20, 1e-12)
-                low = column.minimum + np.floor((known[name] - column.minimum) / width) * width
-                keys[name] = list(zip(low, low + width, strict=True))
+                values = pd.to_numeric(known[name], errors="coerce")
+                low = column.minimum + np.floor((values - column.minimum) / width) * width
+                # A row without this value leaves it to the model, as an absent column does.
+                keys[name] = [
+                    (start, start + width) if pd.notna(start) else np.nan for start in low
+                ]
             else:
                 keys[name] = known[name]
         parts = []
@@ -240,7 +244,8 @@ class TabularSynthesizer(Synthesizer):
         completed = pd.concat(parts).loc[known.index]
         for name in known.columns:
             present = known[name].notna()
-            completed.loc[present, name] = known.loc[present, name]
+            if present.any():
+                completed.loc[present, name] = known.loc[present, name]
         return completed.reset_index(drop=True)
 
     def _sample_matching(
