@@ -161,6 +161,33 @@ def test_other_users_jobs_are_invisible(
     assert client.post("/v1/jobs/diagnostics", json={}, headers=other.headers).status_code == 403
 
 
+def test_offset_skips_jobs_after_the_cursor(
+    client: TestClient, admin: Account, migrated_database: Database
+) -> None:
+    ids = [
+        str(submit_steps(migrated_database, admin.id, is_admin=True, steps=1, step_seconds=0))
+        for _ in range(5)
+    ]
+    newest_first = ids[::-1]
+
+    def listed(query: str) -> dict[str, Any]:
+        response = client.get(f"/v1/jobs?kind=system.steps&{query}", headers=admin.headers)
+        assert response.status_code == 200, response.text
+        page: dict[str, Any] = response.json()
+        return page
+
+    second_page = listed("limit=2&offset=2")
+    after_cursor = listed(f"limit=2&offset=1&cursor={listed('limit=1')['next_cursor']}")
+
+    assert [job["id"] for job in second_page["items"]] == newest_first[2:4]
+    assert listed(f"limit=2&cursor={second_page['next_cursor']}")["items"][0]["id"] == ids[0]
+    assert [job["id"] for job in after_cursor["items"]] == newest_first[2:4]
+    assert listed("offset=5")["items"] == []
+    refused = client.get("/v1/jobs?offset=-1", headers=admin.headers)
+    assert refused.status_code == 422
+    assert "offset" in refused.text
+
+
 def test_restart_with_50_queued_jobs_loses_none(tmp_path: Path, database_url: str) -> None:
     database = Database.connect(database_url)
     migrate.upgrade(database)

@@ -100,8 +100,9 @@ def list_page(
     all_owners: bool,
     limit: int,
     cursor: str | None,
+    offset: int = 0,
 ) -> Page[Job]:
-    statement = select(Job)
+    statement = select(Job).offset(offset)
     if not actor.principal.lists_everyone(all_owners):
         statement = statement.where(Job.owner_id == actor.user_id)
     if status is not None:

@@ -24,6 +24,8 @@ router = APIRouter(
 NOT_FOUND: Responses = {404: problem_response("No such job of yours")}
 REFUSED: Responses = {409: problem_response("The job's status does not allow this action")}
 
+MAX_OFFSET = 1_000_000
+
 JobsRead = Annotated[Actor, require_scope("jobs:read")]
 JobsWrite = Annotated[Actor, require_scope("jobs:write")]
 
@@ -34,11 +36,16 @@ def list_jobs(
     session: SessionDep,
     limit: Limit = 50,
     cursor: Cursor = None,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="skip this many jobs (after `cursor`, if given)"),
+    ] = 0,
     status: Annotated[Status | None, Query(description="only jobs in this status")] = None,
     kind: Annotated[str | None, Query(max_length=64)] = None,
     all_owners: Annotated[bool, Query(description="every user's jobs (admin)")] = False,
 ) -> PageOf[JobRead]:
-    """Your jobs, newest first."""
+    """Your jobs, newest first. Page with `next_cursor`; `offset` skips jobs, for a table that
+    jumps to a page (a cursor stays right while jobs are added)."""
     page = service.list_page(
         session,
         actor,
@@ -47,6 +54,7 @@ def list_jobs(
         all_owners=all_owners,
         limit=limit,
         cursor=cursor,
+        offset=offset,
     )
     return PageOf[JobRead](
         items=[JobRead.of(job) for job in page.items], next_cursor=page.next_cursor
