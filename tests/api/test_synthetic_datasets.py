@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import pandas as pd
 import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 
+from synthfoundry import layout
+from synthfoundry.config import Settings
 from synthfoundry.db import Database
+from synthfoundry.storage import BlobStore
 from tests.support.accounts import Account, signed_in
 from tests.support.flows import trained_generator, upload_dataset
 from tests.support.jobs import wait_job
@@ -102,3 +106,72 @@ def test_bad_requests_are_refused(client: TestClient, migrated_database: Databas
     both = {"conditions": {"sex": "Male"}, "rebalance": {"column": "sex", "shares": {"Male": 1}}}
     assert status({"generator_id": untrained["id"], **both}) == 422
     assert status({"generator_id": untrained["id"], "conditions": [{"sex": "Male"}]}) == 422
+
+
+def test_counted_groups_with_size_zero_known_rows_completed_and_a_preview(
+    client: TestClient, migrated_database: Database, settings: Settings
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    generator_id = trained_generator(client, owner)
+
+    counted = generate(
+        client,
+        owner,
+        {
+            "generator_id": generator_id,
+            "size": 0,
+            "conditions": [{"sex": "Female", "count": 30}, {"sex": "Male", "count": 20}],
+        },
+    )
+    known = [{"city": "Lima", "age": 33}, {"sex": "Male"}, {"age": 50, "income": None}]
+    completed = generate(client, owner, {"generator_id": generator_id, "known": known, "seed": 2})
+    preview = client.get(
+        f"/v1/synthetic-datasets/{completed['id']}/preview?limit=2", headers=owner.headers
+    )
+    rows = pd.read_csv(
+        io.BytesIO(
+            client.get(
+                f"/v1/synthetic-datasets/{completed['id']}/download?format=csv",
+                headers=owner.headers,
+            ).content
+        )
+    )
+    storage = BlobStore.from_settings(settings.storage_url, settings.storage)
+
+    assert counted["rows"] == counted["size"] == 50
+    assert completed["rows"] == 3 and completed["name"].endswith("3 completed rows")
+    assert (rows.loc[0, "city"], rows.loc[0, "age"], rows.loc[1, "sex"]) == ("Lima", 33, "Male")
+    assert rows.loc[2, "age"] == 50 and rows["income"].notna().all()
+    assert preview.status_code == 200
+    assert preview.json()["columns"] == ["age", "sex", "income", "city"]
+    assert preview.json()["rows"] == rows.head(2).to_dict(orient="records")
+    folder = layout.object_folder(layout.SYNTHETIC_DATASETS, owner.id, completed["id"])
+    assert [blob.key.rsplit("/", 1)[1] for blob in storage.list(folder)] == ["data.parquet"]
+
+
+def test_size_zero_and_known_rows_are_checked_before_a_job(
+    client: TestClient, migrated_database: Database
+) -> None:
+    owner = signed_in(client, migrated_database, "owner@example.com")
+    generator_id = trained_generator(client, owner)
+
+    def refused(body: dict) -> str:
+        response = client.post(
+            "/v1/synthetic-datasets",
+            json={"generator_id": generator_id, **body},
+            headers=owner.headers,
+        )
+        assert response.status_code == 422, response.text
+        return response.text
+
+    assert "size 0" in refused({"size": 0})
+    assert "size 0" in refused({"size": 0, "conditions": {"sex": "Male"}})
+    assert "not conditions and known" in refused(
+        {"conditions": {"sex": "Male"}, "known": [{"age": 30}]}
+    )
+    assert "known.1.cty" in refused({"known": [{"age": 30}, {"cty": "Lima"}]})
+    assert "did you mean" in refused({"known": [{"cty": "Lima"}]})
+    assert refused({"known": []})
+    assert "known.age" in refused({"known": [{"age": 30}, {"age": "thirty"}]})
+    missing = client.get(f"/v1/synthetic-datasets/{uuid.uuid4()}/preview", headers=owner.headers)
+    assert missing.status_code == 404

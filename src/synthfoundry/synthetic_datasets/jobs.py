@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
+from synthfoundry import layout, runtime
 from synthfoundry.datasets import service as datasets
 from synthfoundry.datasets.models import Dataset
 from synthfoundry.errors import InvalidInput
@@ -39,10 +40,19 @@ def _as_condition(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def chunks(
-    synthesizer: TabularSynthesizer, synthetic: SyntheticDataset, chunk_rows: int = CHUNK_ROWS
+    synthesizer: TabularSynthesizer,
+    synthetic: SyntheticDataset,
+    chunk_rows: int = CHUNK_ROWS,
+    known: pd.DataFrame | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """The requested rows in chunks, each chunk seeded from the request's seed."""
+    """The requested rows in chunks, each chunk seeded from the request's seed; with ``known``
+    partial rows, those rows completed."""
     seed = synthetic.seed if synthetic.seed is not None else 0
+    if known is not None:
+        for number, start in enumerate(range(0, len(known), chunk_rows)):
+            part = known.iloc[start : start + chunk_rows]
+            yield synthesizer.sample_remaining_columns(part, seed=seed * 1_000_003 + number)
+        return
     groups: list[tuple[int, dict[str, Any] | None]]
     if isinstance(synthetic.conditions, list):
         groups = [
@@ -94,7 +104,11 @@ class GenerateSyntheticDataset(JobKind):
             synthesizer = cast(TabularSynthesizer, loaded)
             path = Path(directory) / "data.parquet"
             with context.stage("generate"):
-                written = self._write(context, synthesizer, synthetic, path)
+                known = None
+                if params.known_rows_key is not None:
+                    with context.storage.open_read(params.known_rows_key) as source:
+                        known = pq.read_table(source).to_pandas()
+                written = self._write(context, synthesizer, synthetic, path, known)
                 with path.open("rb") as source:
                     context.storage.put(synthetic.storage_key, source)
                 size_bytes = path.stat().st_size
@@ -121,6 +135,10 @@ class GenerateSyntheticDataset(JobKind):
         }
 
     def on_outcome(self, session: Session, job: Job) -> None:
+        """Rows and report onto the synthetic dataset; partial rows given to complete are the
+        caller's data, kept only until the job is over."""
+        if known_key := job.params.get("known_rows_key"):
+            layout.remove_after_commit(session, runtime.storage(), known_key)
         if job.status != Status.SUCCEEDED or job.result is None or job.target_id is None:
             return
         row = session.get(SyntheticDataset, job.target_id)
@@ -134,11 +152,12 @@ class GenerateSyntheticDataset(JobKind):
         synthesizer: TabularSynthesizer,
         synthetic: SyntheticDataset,
         path: Path,
+        known: pd.DataFrame | None,
     ) -> int:
         writer: pq.ParquetWriter | None = None
         written = 0
         try:
-            for chunk in chunks(synthesizer, synthetic):
+            for chunk in chunks(synthesizer, synthetic, known=known):
                 context.check()
                 table = pa.Table.from_pandas(chunk, preserve_index=False)
                 writer = writer or pq.ParquetWriter(path, table.schema)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from synthfoundry import audit, layout, runtime
 from synthfoundry.accounts.actor import Actor
 from synthfoundry.accounts.ownership import get_visible, list_visible
 from synthfoundry.db.pagination import Page
-from synthfoundry.errors import InvalidState
+from synthfoundry.errors import InvalidInput, InvalidState
 from synthfoundry.generators import service as generators
 from synthfoundry.generators.models import Generator
 from synthfoundry.jobs import service as jobs
@@ -33,10 +36,13 @@ def create(session: Session, actor: Actor, request: SyntheticDatasetCreate) -> J
     size = request.size
     if isinstance(request.conditions, list):
         size = sum(int(c["count"]) for c in request.conditions)
+    elif request.known is not None:
+        size = len(request.known)
+    made = "completed rows" if request.known is not None else "rows"
     synthetic = SyntheticDataset(
         owner_id=actor.user_id,
         generator_id=generator.id,
-        name=request.name or f"{generator.name}: {size} rows"[:200],
+        name=request.name or f"{generator.name}: {size} {made}"[:200],
         size=size,
         seed=request.seed,
         conditions=request.conditions,
@@ -49,9 +55,14 @@ def create(session: Session, actor: Actor, request: SyntheticDatasetCreate) -> J
     session.flush()
     folder = layout.object_folder(layout.SYNTHETIC_DATASETS, synthetic.owner_id, synthetic.id)
     synthetic.storage_key = folder + "data.parquet"
-    job = jobs.submit(
-        session, actor, GenerateParams(synthetic_dataset_id=synthetic.id), target=synthetic
-    )
+    known_key = None
+    if request.known is not None:
+        known_key = folder + "known.parquet"
+        storage = runtime.storage()
+        layout.remove_on_rollback(session, storage, folder)
+        storage.put(known_key, known_rows_parquet(request.known))
+    params = GenerateParams(synthetic_dataset_id=synthetic.id, known_rows_key=known_key)
+    job = jobs.submit(session, actor, params, target=synthetic)
     synthetic.job_id = job.id
     audit.record(
         session,
@@ -62,6 +73,23 @@ def create(session: Session, actor: Actor, request: SyntheticDatasetCreate) -> J
         details={"generator_id": str(generator.id), "size": size},
     )
     return job
+
+
+def known_rows_parquet(rows: list[dict[str, Any]]) -> bytes:
+    """The partial rows to complete as Parquet, or ``InvalidInput`` naming a column whose
+    values do not share one type."""
+    columns = {}
+    # Column by column: ``Table.from_pylist`` would take its columns from the first row alone.
+    for name in dict.fromkeys(name for row in rows for name in row):
+        try:
+            columns[name] = pa.array([row.get(name) for row in rows])
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            raise InvalidInput(
+                f"known rows: the values of {name!r} are not all of one type", field=f"known.{name}"
+            ) from None
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns), sink)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def check_columns(
@@ -81,6 +109,15 @@ def check_columns(
     if request.rebalance is not None and request.rebalance.column not in columns:
         path = f"{field_prefix}rebalance.column"
         refuse_unknown("column", [(path, request.rebalance.column)], columns)
+    first_row_with: dict[str, int] = {}
+    for number, row in enumerate(request.known or []):
+        for name in row:
+            if name not in columns:
+                first_row_with.setdefault(name, number)
+    unknown = [
+        (f"{field_prefix}known.{number}.{name}", name) for name, number in first_row_with.items()
+    ]
+    refuse_unknown("column", unknown, columns)
 
 
 def get_owned(session: Session, actor: Actor, synthetic_id: uuid.UUID) -> SyntheticDataset:
@@ -106,6 +143,16 @@ def require_ready(synthetic: SyntheticDataset) -> str:
     if synthetic.status != SyntheticDatasetStatus.READY:
         raise InvalidState(f"synthetic dataset {synthetic.id} is {synthetic.status}")
     return synthetic.storage_key
+
+
+def preview(synthetic: SyntheticDataset, limit: int) -> dict[str, Any]:
+    """The first ``limit`` rows and the column names (read from the file's first batch only)."""
+    key = require_ready(synthetic)
+    with runtime.storage().open_read(key) as source:
+        parquet = pq.ParquetFile(source)
+        first = next(parquet.iter_batches(batch_size=limit), None)
+        names = parquet.schema_arrow.names
+    return {"columns": names, "rows": first.to_pylist()[:limit] if first is not None else []}
 
 
 def delete(session: Session, actor: Actor, synthetic_id: uuid.UUID) -> None:

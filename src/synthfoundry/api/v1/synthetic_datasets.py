@@ -8,12 +8,13 @@ from fastapi.responses import StreamingResponse
 
 from synthfoundry.accounts.actor import Actor
 from synthfoundry.api.accepted import JOB_PROBLEMS, job_accepted
-from synthfoundry.api.deps import AppStateDep, SessionDep, StorageDep
+from synthfoundry.api.deps import AppStateDep, SessionDep, SettingsDep, StorageDep
 from synthfoundry.api.pagination import Cursor, Limit, PageOf
 from synthfoundry.api.problems import AUTH_PROBLEMS, problem_response
 from synthfoundry.api.security import require_scope
 from synthfoundry.api.v1.datasets import MEDIA_TYPES
 from synthfoundry.datasets.exports import export_table, safe_stem
+from synthfoundry.datasets.schemas import DatasetPreview
 from synthfoundry.jobs.schemas import JobRead
 from synthfoundry.synthetic_datasets import service
 from synthfoundry.synthetic_datasets.models import SyntheticDataset
@@ -47,7 +48,9 @@ def create_synthetic_dataset(
     session: SessionDep,
     state: AppStateDep,
 ) -> JobRead:
-    """Generate rows in the background; the job's target is the new synthetic dataset."""
+    """Generate rows in the background; the job's target is the new synthetic dataset. Steer
+    them with `conditions` (values, ranges, or counted groups: `size` may then be 0),
+    `rebalance`, or `known` partial rows to complete."""
     return job_accepted(state, actor, response, lambda: service.create(session, actor, body))
 
 
@@ -73,6 +76,24 @@ def get_synthetic_dataset(
 ) -> SyntheticDataset:
     """One synthetic dataset: its request, status, size and quality report."""
     return service.get_owned(session, actor, synthetic_dataset_id)
+
+
+@router.get(
+    "/{synthetic_dataset_id}/preview",
+    response_model=DatasetPreview,
+    responses={**NOT_FOUND, 409: problem_response("Not ready yet")},
+)
+def preview_synthetic_dataset(
+    synthetic_dataset_id: uuid.UUID,
+    actor: SyntheticRead,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=100_000, description="rows")] = 20,
+) -> DatasetPreview:
+    """The first rows, as a dataset's preview gives them."""
+    synthetic = service.get_owned(session, actor, synthetic_dataset_id)
+    rows = min(limit, settings.datasets.preview_max_rows)
+    return DatasetPreview.model_validate(service.preview(synthetic, rows))
 
 
 @router.get(
