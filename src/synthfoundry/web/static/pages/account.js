@@ -112,6 +112,12 @@ function wide(element) {
   return element;
 }
 
+function revokeButton(key, onclick) {
+  const element = button("Revoke", onclick, "danger");
+  element.setAttribute("aria-label", `Revoke: ${key.name}`);
+  return element;
+}
+
 function keyState(key) {
   if (key.revoked_at) return "revoked";
   if (key.expires_at && new Date(key.expires_at) <= new Date()) return "expired";
@@ -139,14 +145,14 @@ async function loadKeys(holder) {
           h("span", { class: `badge ${state === "active" ? "status-succeeded" : "status-cancelled"}` }, state),
           state === "revoked"
             ? ""
-            : button("Revoke", async (event) => {
+            : revokeButton(key, async (event) => {
                 if (!confirm(`Revoke the API key ${key.name}? It stops working at once.`)) return;
                 await act(event.currentTarget, null, async () => {
                   await api.delete(`v1/api-keys/${key.id}`);
                   toast(`Revoked ${key.name}`);
                   await loadKeys(holder);
                 });
-              }, "danger"),
+              }),
         ];
       }),
       { empty: "No API keys yet: create one below to use the API, the Python client or the command line." },

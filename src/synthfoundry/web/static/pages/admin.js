@@ -4,7 +4,7 @@
 import { api, download } from "../api.js";
 import { act, problemBox, session, toast } from "../common.js";
 import {
-  button, definitionList, field, formatBytes, formatNumber, formatTime, h, link, replace, section,
+  button, definitionList, formatBytes, formatNumber, formatTime, h, link, replace, section,
   select, shortId, statusBadge, table,
 } from "../dom.js";
 import { track } from "../live.js";
@@ -72,6 +72,11 @@ async function renderUsers(body) {
 async function loadUsers(holder) {
   const users = await everything("v1/users");
   const me = session.user.id;
+  // Each row's buttons say whose they are (the visible text first, as screen readers expect).
+  const named = (element, user) => {
+    element.setAttribute("aria-label", `${element.textContent}: ${user.email}`);
+    return element;
+  };
   const change = (user, patch, message) => async (event) => {
     await act(event.currentTarget, null, async () => {
       await api.patch(`v1/users/${user.id}`, patch);
@@ -83,7 +88,7 @@ async function loadUsers(holder) {
     holder,
     wide(
       table(
-        "Users",
+        "User list",
         ["Name", "E-mail", "Role", "State", "Created", "Last sign-in", "Actions"],
         users.map((user) => [
           user.id === me ? h("span", {}, user.name, h("span", { class: "muted" }, " (you)")) : user.name,
@@ -98,22 +103,28 @@ async function loadUsers(holder) {
             user.id === me
               ? h("span", { class: "muted" }, "change yourself on the Account page")
               : [
-                  user.is_active
-                    ? button("Disable", change(user, { is_active: false }, `Disabled ${user.email}: their sessions ended`))
-                    : button("Enable", change(user, { is_active: true }, `Enabled ${user.email}`)),
-                  user.is_admin
-                    ? button("Remove admin", change(user, { is_admin: false }, `${user.email} is no longer an admin`))
-                    : button("Make admin", change(user, { is_admin: true }, `${user.email} is now an admin`)),
-                  button("Delete", async (event) => {
+                  named(
+                    user.is_active
+                      ? button("Disable", change(user, { is_active: false }, `Disabled ${user.email}: their sessions ended`))
+                      : button("Enable", change(user, { is_active: true }, `Enabled ${user.email}`)),
+                    user,
+                  ),
+                  named(
+                    user.is_admin
+                      ? button("Remove admin", change(user, { is_admin: false }, `${user.email} is no longer an admin`))
+                      : button("Make admin", change(user, { is_admin: true }, `${user.email} is now an admin`)),
+                    user,
+                  ),
+                  named(button("Delete", async (event) => {
                     if (!confirm(`Delete ${user.email} with their API keys and sessions?`)) return;
                     await act(event.currentTarget, null, async () => {
                       await api.delete(`v1/users/${user.id}`);
                       toast(`Deleted ${user.email}`);
                       await loadUsers(holder);
                     });
-                  }, "danger"),
+                  }, "danger"), user),
                 ],
-            link("Activity", `#/admin/audit?actor_id=${user.id}`),
+            named(link("Activity", `#/admin/audit?actor_id=${user.id}`), user),
           ),
         ]),
         { empty: "No users." },
@@ -321,7 +332,7 @@ function metricsView(metrics) {
       { class: "grid-2" },
       section(
         "Queues",
-        table("Queues", ["Queue", "Waiting", "Running"], Object.entries(queues).map(([name, queue]) => [name, formatNumber(queue.queued), formatNumber(queue.running)]), {
+        table("Queue depths", ["Queue", "Waiting", "Running"], Object.entries(queues).map(([name, queue]) => [name, formatNumber(queue.queued), formatNumber(queue.running)]), {
           empty: "No queues configured.",
         }),
       ),
@@ -334,11 +345,11 @@ function metricsView(metrics) {
           { empty: "No jobs finished yet." },
         ),
       ),
-      section("Jobs by status", countsTable("Jobs by status", Object.fromEntries(Object.entries(jobs.by_status).filter(([, count]) => count > 0)), "No jobs yet.")),
+      section("Jobs by status", countsTable("Job counts by status", Object.fromEntries(Object.entries(jobs.by_status).filter(([, count]) => count > 0)), "No jobs yet.")),
       section(
         "Jobs by kind",
         table(
-          "Jobs by kind",
+          "Job counts by kind",
           ["Kind", "Total", "By status"],
           Object.entries(jobs.by_kind).map(([kind, counts]) => [kind, formatNumber(counts.total), Object.entries(counts.by_status).map(([status, count]) => `${status}: ${count}`).join(", ")]),
           { empty: "No jobs yet." },
@@ -387,7 +398,7 @@ function workersView(workers) {
     h("p", { class: "muted" }, `Workers heard from in the last hour; one silent for over ${formatNumber(workers.stale_after_seconds, 0)} s is stale.`),
     wide(
       table(
-        "Workers",
+        "Worker list",
         ["Worker", "Host", "Process", "Backend", "Queues", "Jobs at once", "Started", "Last heartbeat", "Running jobs"],
         workers.items.map((worker) => [
           h("code", {}, worker.id),

@@ -610,7 +610,7 @@ async function renderOne(view, id) {
   );
   replace(view, backLink(), head, info);
   if (dataset.job_id && (making || dataset.status === "failed")) {
-    view.append(jobProgress(dataset.job_id, { title: making ? "Making the images" : "The job", onDone: making ? refresh : undefined }));
+    view.append(jobProgress(dataset.job_id, { title: making ? "Making the images" : "What the job did", onDone: making ? refresh : undefined }));
   }
   if (request.length) view.append(section("Request", definitionList(request.map(([key, value]) => [key.replaceAll("_", " "), String(value)]))));
   if (dataset.collection) view.append(section("Collection", definitionList(flatPairs(dataset.collection))));
@@ -689,6 +689,7 @@ async function gallery(dataset) {
   async function openFull(image) {
     const close = button("Close", () => viewer.close());
     const holder = h("div", { class: "viewer-body" }, h("p", { class: "muted" }, "Loading…"));
+    viewer.setAttribute("aria-label", `${image.label}: ${image.file}`);
     replace(viewer, h("div", { class: "page-head" }, h("h2", {}, `${image.label}: ${image.file}`), close), holder, h("p", { class: "muted" }, imageFacts(image)));
     viewer.showModal();
     close.focus();

@@ -360,7 +360,7 @@ function detailsText(details) {
   if (Array.isArray(script) && script.every((part) => part && typeof part === "object")) {
     const keys = [...new Set(script.flatMap((part) => Object.keys(part)))];
     const rows = script.map((part) => keys.map((key) => (part[key] === undefined || part[key] === null ? "—" : typeof part[key] === "object" ? JSON.stringify(part[key]) : String(part[key]))));
-    return section("Script", table("Script", keys.map((key) => key.replaceAll("_", " ")), rows, { empty: "No script." }));
+    return section("Script", table("Scenes of the script", keys.map((key) => key.replaceAll("_", " ")), rows, { empty: "No script." }));
   }
   const text = typeof script === "string" ? script : JSON.stringify(script, null, 2);
   return section("Script", h("pre", { class: "log", tabindex: "0", "aria-label": "Script" }, text));

@@ -567,7 +567,7 @@ function testSection(checks) {
     "Test results",
     h("p", { class: failed ? "problem" : "muted" }, failed ? `${failed} of ${checks.length} checks failed.` : `All ${checks.length} checks passed.`),
     table(
-      "Test results",
+      "Checks of the test step",
       ["Check", "Metric", "Measured", "Threshold", "Result"],
       checks.map((check) => [check.name, check.metric, formatNumber(check.measured), check.threshold, h("span", { class: `badge ${check.passed ? "status-succeeded" : "status-failed"}` }, check.passed ? "passed" : "failed")]),
       { empty: "No checks." },
