@@ -4,9 +4,7 @@ from typing import Annotated
 
 import typer
 
-from synthfoundry.audit.service import prune as prune_events
 from synthfoundry.cli.common import load_settings, stdout
-from synthfoundry.db import Database
 
 app = typer.Typer(help="The audit log.", no_args_is_help=True)
 
@@ -18,6 +16,9 @@ def prune(
     ] = None,
 ) -> None:
     """Delete audit events older than the retention period (the API also does this hourly)."""
+    from synthfoundry.audit.service import prune as prune_events
+    from synthfoundry.db import Database
+
     settings = load_settings()
     days = retention_days or settings.audit.retention_days
     database = Database.connect(settings.database_url, settings.database)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from synthfoundry.config import Settings
+if TYPE_CHECKING:
+    from synthfoundry.config import Settings
 
 stderr = Console(stderr=True)
 stdout = Console()
@@ -17,6 +19,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def load_settings() -> Settings:
     """Settings from the environment, or a readable exit when they are invalid."""
+    from pydantic import ValidationError
+
+    from synthfoundry.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from synthfoundry.cli.common import fail, load_settings, stdout
-from synthfoundry.db import Database, migrate
-from synthfoundry.errors import SynthfoundryError
+
+if TYPE_CHECKING:
+    from synthfoundry.db import Database
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
 
 def _database() -> Database:
+    from synthfoundry.db import Database
+    from synthfoundry.errors import SynthfoundryError
+
     settings = load_settings()
     try:
         return Database.connect(settings.database_url, settings.database)
@@ -24,6 +28,8 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from synthfoundry.db import migrate
+
     database = _database()
     try:
         migrate.upgrade(database, revision)
@@ -37,6 +43,8 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, or 'base' for empty.")],
 ) -> None:
     """Revert migrations down to REVISION."""
+    from synthfoundry.db import migrate
+
     database = _database()
     try:
         migrate.downgrade(database, revision)
@@ -48,6 +56,8 @@ def downgrade(
 @app.command()
 def current() -> None:
     """Print the database's revision and whether it is the newest."""
+    from synthfoundry.db import migrate
+
     database = _database()
     try:
         revision = migrate.current_revision(database)

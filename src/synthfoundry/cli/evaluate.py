@@ -2,18 +2,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from synthfoundry.cli.common import fail, stderr, stdout
-from synthfoundry.errors import SynthfoundryError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV, TSV, Parquet, JSON or JSON Lines file (gzip allowed) as a DataFrame."""
+    import pandas as pd
+
     if not path.exists():
         raise fail(f"no such file: {path}", code=2)
     suffixes = [suffix.lower() for suffix in path.suffixes]
@@ -46,6 +48,9 @@ def evaluate(
     ] = None,
 ) -> None:
     """Measure a synthetic table's fidelity, utility, privacy and validity against the real one."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from synthfoundry.errors import SynthfoundryError
     from synthfoundry.evaluation import evaluate as run_evaluation
 
     tables = [read_table(real), read_table(synthetic), read_table(holdout) if holdout else None]

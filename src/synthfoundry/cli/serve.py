@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from synthfoundry.api import create_app
 from synthfoundry.cli.common import fail, load_settings, stderr
-from synthfoundry.config import Settings
-from synthfoundry.db import Database, migrate
-from synthfoundry.errors import SynthfoundryError
+
+if TYPE_CHECKING:
+    from synthfoundry.config import Settings
 
 
 def _check_database(settings: Settings) -> None:
+    from synthfoundry.db import Database, migrate
+    from synthfoundry.errors import SynthfoundryError
+
     database = Database.connect(settings.database_url, settings.database)
     try:
         migrate.ensure_up_to_date(database)
@@ -34,6 +35,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to bind (default from settings).")] = None,
 ) -> None:
     """Run the API server."""
+    import uvicorn
+
+    from synthfoundry.api import create_app
+    from synthfoundry.errors import SynthfoundryError
+
     settings = load_settings()
     bind_host = host or settings.server.host
     bind_port = port or settings.server.port

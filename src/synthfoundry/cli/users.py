@@ -3,14 +3,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from synthfoundry import audit
-from synthfoundry.accounts import users
-from synthfoundry.accounts.schemas import UserCreate
 from synthfoundry.cli.common import fail, load_settings, stdout
-from synthfoundry.db import Database
-from synthfoundry.errors import SynthfoundryError
 
 app = typer.Typer(help="Manage users directly in the database.", no_args_is_help=True)
 
@@ -31,6 +25,14 @@ def create_admin(
     ] = "",
 ) -> None:
     """Create an admin user (the first one, or another)."""
+    from pydantic import ValidationError
+
+    from synthfoundry import audit
+    from synthfoundry.accounts import users
+    from synthfoundry.accounts.schemas import UserCreate
+    from synthfoundry.db import Database
+    from synthfoundry.errors import SynthfoundryError
+
     settings = load_settings()
     try:
         data = UserCreate(email=email, name=name, password=password, is_admin=True)

@@ -7,10 +7,6 @@ from typing import Annotated
 import typer
 
 from synthfoundry.cli.common import load_settings, stderr
-from synthfoundry.db import Database
-from synthfoundry.jobs import records
-from synthfoundry.jobs.events import create_bus
-from synthfoundry.storage import BlobStore
 
 
 def worker(
@@ -21,8 +17,10 @@ def worker(
         int | None, typer.Option(min=1, help="Jobs at once (default from settings).")
     ] = None,
 ) -> None:
-    """Run jobs: a Celery worker when SYNTHFOUNDRY_JOBS__BACKEND=celery, else a local worker that
-    takes jobs straight from the database (any number of them can share one database)."""
+    """Run jobs on this machine.
+
+    A Celery worker when SYNTHFOUNDRY_JOBS__BACKEND=celery, else a local worker that takes jobs
+    straight from the database (any number of them can share one database)."""
     settings = load_settings()
     queue_list = [queue.strip() for queue in queues.split(",") if queue.strip()]
     # A GPU runs one job at a time (a second would only compete for its memory).
@@ -33,7 +31,11 @@ def worker(
 
         worker_main(settings, queue_list, count)
         return
+    from synthfoundry.db import Database
+    from synthfoundry.jobs import records
     from synthfoundry.jobs.backends.local import LocalDispatcher
+    from synthfoundry.jobs.events import create_bus
+    from synthfoundry.storage import BlobStore
 
     local_settings = settings.model_copy(
         update={
