@@ -114,8 +114,8 @@ class AuthSettings(BaseModel):
     bootstrap_admin_password: SecretStr | None = None
     api_keys: SecretStr | None = Field(
         default=None,
-        description="keys preconfigured as 'key:name:scope,scope;...'; they act as the first "
-        "admin with only their scopes (see ConfiguredApiKey)",
+        description="API keys preconfigured as 'key:name:scope,scope;...' (keys of 16 or more "
+        "characters); each acts as the first admin with only its scopes",
     )
 
     @field_validator("api_keys")
