@@ -21,6 +21,8 @@ from synthfoundry.db import Database, migrate
 from tests.support.server import running_server
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
+# The suite shares two cores with job processes and model loads: give the page time.
+playwright_sync.expect.set_options(timeout=15_000)
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse battery"

@@ -128,7 +128,7 @@ def test_user_text_is_shown_as_text_and_other_users_objects_never_appear(
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     ui.sign_in("cy@example.com", USER_PASSWORD)
-    table = page.get_by_role("region", name="Datasets")
+    table = page.get_by_role("region", name="Datasets", exact=True)
     expect(table).to_contain_text(HOSTILE_NAME)
     expect(table).not_to_contain_text("bo-secret")
     assert page.locator("img[src=x]").count() == 0
@@ -154,7 +154,7 @@ def test_live_progress_survives_a_dropped_connection_and_catches_up(
     page.get_by_label("Batch Size").fill("50")
     page.get_by_label("Device").select_option("cpu")
     page.get_by_role("button", name="Create and train").click()
-    training = page.get_by_role("region", name="Training")
+    training = page.get_by_role("region", name="Training", exact=True)
     expect(training).to_contain_text("epochs", timeout=60_000)
     page.evaluate("window.synthfoundry.dropLiveConnections()")
     expect(page.locator("#connection")).to_contain_text("Connection lost")

@@ -33,14 +33,16 @@ def test_a_user_uploads_trains_generates_downloads_and_reads_the_report(
 
     _upload(ui, tmp_path)
     expect(page.get_by_role("heading", name="people.csv")).to_be_visible()
-    expect(page.get_by_role("region", name="First rows of people.csv")).to_contain_text("Oslo")
+    expect(page.get_by_role("region", name="First rows of people.csv", exact=True)).to_contain_text(
+        "Oslo"
+    )
     ui.screenshot("dataset")
     check_accessibility(ui, "dataset page")
 
     page.get_by_role("button", name="Train a generator").click()
     page.get_by_label("Model", exact=True).select_option("gaussian_copula")
     page.get_by_role("button", name="Create and train").click()
-    training = page.get_by_role("region", name="Training")
+    training = page.get_by_role("region", name="Training", exact=True)
     expect(training).to_be_visible()
     ui.screenshot("training")
     expect(page.get_by_role("button", name="Generate data")).to_be_visible(timeout=60_000)
@@ -63,6 +65,7 @@ def test_a_user_uploads_trains_generates_downloads_and_reads_the_report(
     _upload(ui, tmp_path, "holdout.csv", rows=120)
     expect(page.get_by_role("heading", name="holdout.csv")).to_be_visible()
     ui.open("reports/new")
+    expect(page.get_by_role("heading", name="New report", level=1)).to_be_visible()
     page.get_by_label("Real dataset").select_option(label="people.csv")
     page.get_by_label("Holdout dataset (optional)").select_option(label="holdout.csv")
     page.get_by_label("Target column (optional)").fill("sex")

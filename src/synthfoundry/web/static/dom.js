@@ -106,8 +106,10 @@ export function link(text, href) {
   return h("a", { href }, text);
 }
 
+/** A card named by its heading, so that it is a landmark screen readers can jump to. */
 export function section(title, ...children) {
-  return h("section", { class: "card" }, h("h2", {}, title), ...children);
+  const id = nextId("section");
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
 export function definitionList(pairs) {
