@@ -40,6 +40,10 @@ OTHER_VARIABLES = """\
 # The Python client and the CLI's remote commands: which server, with which key
 # SYNTHFOUNDRY_BASE_URL=http://127.0.0.1:8000
 # SYNTHFOUNDRY_API_KEY=
+# where `synthfoundry login` keeps its refresh token; default: the user's config folder
+# SYNTHFOUNDRY_CONFIG_DIR=
+# the password of `synthfoundry users create` instead of a prompt
+# SYNTHFOUNDRY_ADMIN_PASSWORD=
 # uvicorn: the proxies whose X-Forwarded-For it trusts for the client address (rate limits)
 # FORWARDED_ALLOW_IPS=127.0.0.1,::1
 """

@@ -28,6 +28,8 @@ OTHER_VARIABLES = {
     FFMPEG_ENV: "synthfoundry.video.ffmpeg",
     "SYNTHFOUNDRY_BASE_URL": "the Python client",
     "SYNTHFOUNDRY_API_KEY": "the Python client",
+    "SYNTHFOUNDRY_CONFIG_DIR": "the Python client (where `synthfoundry login` keeps its token)",
+    "SYNTHFOUNDRY_ADMIN_PASSWORD": "synthfoundry users create",
     "HF_HOME": "huggingface_hub",
     "HF_HUB_OFFLINE": "huggingface_hub",
     "FORWARDED_ALLOW_IPS": "uvicorn",

@@ -7,6 +7,7 @@ import re
 from tests.deploy.support import OTHER_VARIABLES, ROOT, setting_variables, unknown_variables
 
 ASSIGNMENT = re.compile(r"^#? ?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+MENTION = re.compile(r"\bSYNTHFOUNDRY_[A-Z0-9_]*[A-Z0-9]\b")
 
 
 def listed() -> list[str]:
@@ -37,3 +38,17 @@ def test_the_walk_over_the_settings_finds_nested_and_top_level_names() -> None:
     assert {"SYNTHFOUNDRY_AUTH__API_KEYS", "SYNTHFOUNDRY_DATASETS__IMPORT_DIR"} <= names
     assert "SYNTHFOUNDRY_DATABASE_URL" not in names  # one underscore: pydantic ignores it
     assert unknown_variables(["SYNTHFOUNDRY_DATABASE__URLS"]) == ["SYNTHFOUNDRY_DATABASE__URLS"]
+
+
+def test_every_variable_the_code_and_docs_name_exists() -> None:
+    files = [
+        *(ROOT / "src").rglob("*.py"),
+        ROOT / "README.md",
+        *(ROOT / "docs").rglob("*.md"),
+        *(ROOT / "deploy").rglob("*.yaml"),
+        ROOT / "docker-compose.yml",
+        ROOT / "Dockerfile",
+    ]
+    named = {name for path in files for name in MENTION.findall(path.read_text())}
+
+    assert unknown_variables([n for n in named if not n.startswith("SYNTHFOUNDRY_TEST_")]) == []
