@@ -22,6 +22,7 @@ from synthfoundry.api.middleware import RequestContextMiddleware
 from synthfoundry.api.problems import COMMON_PROBLEM_RESPONSES, install_problem_handlers
 from synthfoundry.api.ratelimit import RateLimiter
 from synthfoundry.api.state import AppState
+from synthfoundry.api.web_ui import install_web
 from synthfoundry.audit.service import prune as prune_audit_events
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, migrate
@@ -30,7 +31,6 @@ from synthfoundry.jobs.backends import Dispatcher, create_dispatcher
 from synthfoundry.jobs.events import EventPump, create_bus
 from synthfoundry.logging import configure_logging, get_logger
 from synthfoundry.storage import BlobStore
-from synthfoundry.web.install import install_web
 
 logger = get_logger("synthfoundry.api")
 

@@ -4,7 +4,7 @@
 import { api, list, signOut } from "../api.js";
 import { act, problemBox, session, toast } from "../common.js";
 import { button, definitionList, formatTime, h, replace, section, table } from "../dom.js";
-import { formKit, textCheck } from "./images.js";
+import { formKit, textCheck } from "../forms.js";
 
 // The API has no route that lists scopes: these are synthfoundry/accounts/scopes.py's
 // (RESOURCES, each with :read and :write, and admin), as OpenAPI's security scheme lists them.

@@ -8,7 +8,7 @@ import {
   select, shortId, statusBadge, table,
 } from "../dom.js";
 import { track } from "../live.js";
-import { formKit, textCheck } from "./images.js";
+import { formKit, textCheck } from "../forms.js";
 
 const REFRESH_SECONDS = 5;
 const MIN_PASSWORD = 10;

@@ -9,6 +9,7 @@ import {
 } from "../dom.js";
 import { follow, track } from "../live.js";
 import { TERMINAL, jobProgress } from "../widgets.js";
+import { checkboxes, formKit, numberCheck, textCheck } from "../forms.js";
 
 const BASE = "v1/image-datasets";
 const FORMATS = ["jpeg", "png", "webp", "gif", "bmp", "tiff"];
@@ -35,103 +36,12 @@ export async function render(view, { parts }) {
   return renderList(view);
 }
 
-// -- small form kit: fields checked as one types, and the API's 422 shown on its fields --------
-
-/** A check for a number input: "" when fine, else the problem in words. */
-export function numberCheck({ min, max, integer = true, optional = true, multipleOf } = {}) {
-  return (input) => {
-    const text = input.value.trim();
-    if (text === "") return optional ? "" : "enter a number";
-    const value = Number(text);
-    if (Number.isNaN(value)) return "enter a number";
-    if (integer && !Number.isInteger(value)) return "enter a whole number";
-    if (min !== undefined && value < min) return `at least ${min}`;
-    if (max !== undefined && value > max) return `at most ${max}`;
-    if (multipleOf && value % multipleOf) return `a multiple of ${multipleOf}`;
-    return "";
-  };
-}
-
-export function textCheck({ min = 0, max, required = false } = {}) {
-  return (input) => {
-    const value = input.value.trim();
-    if (!value) return required ? "required" : "";
-    if (value.length < min) return `at least ${min} characters`;
-    if (max !== undefined && value.length > max) return `at most ${max} characters`;
-    return "";
-  };
-}
-
-/**
- * Labelled fields, each with its check run as one types; `valid()` checks them all, and
- * `serverErrors(error)` puts a 422's field errors ("body.labels.0") on the fields they name.
- */
-export function formKit() {
-  const entries = new Map();
-  const kit = {
-    field(name, label, control, hint = "", check = null) {
-      const wrapper = field(label, control, hint);
-      const run = () => {
-        const problem = check ? check(control) : "";
-        wrapper.setError(problem);
-        return problem;
-      };
-      control.addEventListener("input", run);
-      control.addEventListener("change", run);
-      entries.set(name, { wrapper, run, control });
-      return wrapper;
-    },
-    valid() {
-      let first = null;
-      for (const entry of entries.values()) {
-        if (entry.run() && !first) first = entry.control;
-      }
-      if (first) {
-        const folded = first.closest("details");
-        if (folded) folded.open = true;
-        first.focus();
-      }
-      return !first;
-    },
-    serverErrors(error) {
-      if (!(error instanceof ApiError)) return false;
-      let shown = false;
-      for (const item of error.errors || []) {
-        const path = String(item.field || (Array.isArray(item.loc) ? item.loc.join(".") : "")).split(/[./]/);
-        const name = path.find((part) => entries.has(part));
-        if (name) {
-          entries.get(name).wrapper.setError(item.message || item.msg);
-          shown = true;
-        }
-      }
-      return shown;
-    },
-  };
-  return kit;
-}
-
 function numberInput(attrs = {}) {
   return h("input", { type: "number", inputmode: attrs.step && attrs.step !== "1" ? "decimal" : "numeric", ...attrs });
 }
 
 function textInput(attrs = {}) {
   return h("input", { type: "text", ...attrs });
-}
-
-/** Checkboxes in a fieldset: `{element, values()}`. */
-export function checkboxes(legend, options, checked = [], hint = "") {
-  const boxes = options.map(([value, text, disabled, note]) => {
-    const box = h("input", { type: "checkbox", value, checked: checked.includes(value) && !disabled, disabled });
-    return [box, h("label", { class: "check" }, box, h("span", {}, text, note ? h("span", { class: "muted" }, ` (${note})`) : null))];
-  });
-  const element = h(
-    "fieldset",
-    { class: "checks" },
-    h("legend", {}, legend),
-    hint ? h("p", { class: "hint" }, hint) : null,
-    h("div", { class: "check-grid" }, boxes.map(([, label]) => label)),
-  );
-  return { element, values: () => boxes.filter(([box]) => box.checked).map(([box]) => box.value), boxes: boxes.map(([box]) => box) };
 }
 
 function lines(text) {

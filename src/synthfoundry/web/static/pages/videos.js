@@ -9,7 +9,7 @@ import {
 } from "../dom.js";
 import { follow, track } from "../live.js";
 import { TERMINAL, jobProgress } from "../widgets.js";
-import { formKit, numberCheck, textCheck } from "./images.js";
+import { formKit, numberCheck, textCheck } from "../forms.js";
 
 const STYLES = ["modern", "minimal", "bold", "playful", "luxury"];
 const RUNNING = new Set(["queued", "processing", "paused"]);

@@ -11,19 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Depends, Header, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from synthfoundry import audit
-from synthfoundry.accounts import auth
-from synthfoundry.accounts.models import AuthSession, RefreshToken
+from synthfoundry.accounts import auth, sessions
 from synthfoundry.accounts.schemas import TokenPair
-from synthfoundry.accounts.secrets import sha256_hex
 from synthfoundry.accounts.users import count_users
 from synthfoundry.api.deps import AppStateDep, DatabaseDep, SessionDep
 from synthfoundry.api.problems import Responses, problem_response
 from synthfoundry.api.security import audit_context, client_ip
-from synthfoundry.audit import AuditContext
-from synthfoundry.db import utcnow
 from synthfoundry.errors import NotAuthenticated, PermissionDenied
 
 PREFIX = "/v1/auth/browser"
@@ -130,23 +124,7 @@ def browser_logout(
 ) -> Response:
     """Sign out: the cookie's session ends (every token of it) and the cookie is cleared."""
     if refresh_cookie:
-        stored = session.scalars(
-            select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(refresh_cookie))
-        ).first()
-        auth_session = session.get(AuthSession, stored.session_id) if stored else None
-        if auth_session is not None and auth_session.revoked_at is None:
-            auth_session.revoked_at = utcnow()
-            auth_session.revoked_reason = "logout"
-            context = audit_context(request)
-            audit.record(
-                session,
-                AuditContext(
-                    "user", auth_session.user_id, None, context.client_ip, context.request_id
-                ),
-                "auth.logout",
-                target_type="auth_session",
-                target_id=auth_session.id,
-            )
+        sessions.end_by_refresh_token(session, audit_context(request), refresh_cookie)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict")
     return response

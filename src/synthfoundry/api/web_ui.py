@@ -1,8 +1,11 @@
+"""The web UI at ``/`` (its files under ``/ui/``, from ``synthfoundry.web``) and the browser's
+cookie session routes."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
 
-from synthfoundry.web import session
+from synthfoundry.api.v1 import browser_session
 from synthfoundry.web.assets import Asset, load_assets
 
 UI_PREFIX = "/ui/"
@@ -22,7 +25,7 @@ def _serve(request: Request, asset: Asset) -> Response:
 def install_web(app: FastAPI) -> None:
     """Serve the UI at ``/`` (its files under ``/ui/``) and the browser session routes."""
     assets = load_assets()
-    app.include_router(session.router)
+    app.include_router(browser_session.router)
 
     @app.get("/", include_in_schema=False)
     def web_index(request: Request) -> Response:
