@@ -49,6 +49,12 @@ def test_create_train_probe_and_delete(
     assert trained["status"] == "ready"
     assert 0 < trained["training_report"]["fidelity"] <= 1
     assert trained["trained_rows"] == 400
+    training = trained["training_report"]["training"]
+    assert training == job["result"]["training"] and training["seconds"] > 0
+    if epochs := params.get("epochs"):
+        assert training["epochs"] == epochs
+        assert training["loss_curve"]["epoch"] == list(range(1, epochs + 1))
+        assert set(training["final_losses"]) == set(training["loss_curve"]) - {"epoch"}
 
     probed = client.post(
         f"{url}/probe",

@@ -95,6 +95,8 @@ class TrainGenerator(JobKind):
             "column_shapes": report.fidelity.column_shapes,
             "column_pair_trends": report.fidelity.column_pair_trends,
             "rows_compared": len(sample),
+            # seconds, and for neural models epochs, final losses and a thinned loss curve
+            "training": synthesizer.training_summary(),
         }
         context.discard_checkpoint()
         return {

@@ -102,7 +102,9 @@ export function lineChart(title, series, xLabel = "epoch") {
   svg.append(s("text", { x: width / 2, y: height - 6, "text-anchor": "middle" }, xLabel));
   series.forEach((item, index) => {
     const points = item.values
-      .map((value, step) => `${pad + (step * (width - pad - 5)) / (longest - 1)},${5 + ((high - value) * (height - pad - 5)) / span}`)
+      .map((value, step) => [step, value])
+      .filter(([, value]) => Number.isFinite(value))
+      .map(([step, value]) => `${pad + (step * (width - pad - 5)) / (longest - 1)},${5 + ((high - value) * (height - pad - 5)) / span}`)
       .join(" ");
     const line = s("polyline", { points, class: index ? "line-b" : "line-a" });
     line.append(s("title", {}, `${item.name}: last ${item.values.at(-1)?.toFixed?.(4)}`));

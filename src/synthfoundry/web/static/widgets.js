@@ -8,10 +8,27 @@ import { follow, track } from "./live.js";
 
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
-function formatEta(seconds) {
-  if (seconds === null || seconds === undefined) return "estimating…";
-  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
-  return `about ${Math.round(seconds / 60)} min left`;
+function duration(seconds) {
+  return seconds < 90 ? `${Math.max(1, Math.round(seconds))} s` : `${Math.round(seconds / 60)} min`;
+}
+
+/** The server's estimate with its range: absent until a few steps are timed. */
+function formatEta(progress) {
+  const seconds = progress.eta_seconds;
+  if (seconds === null || seconds === undefined) return "Time left: estimating…";
+  const low = progress.eta_low_seconds;
+  const high = progress.eta_high_seconds;
+  const range = low != null && high != null && high > low ? ` (${duration(low)} to ${duration(high)})` : "";
+  return `Time left: about ${duration(seconds)}${range}`;
+}
+
+/** Losses a model reports in its epoch message: "generator 0.6931, critic -0.0123". */
+function lossesIn(message) {
+  const found = {};
+  for (const [, name, value] of String(message || "").matchAll(/([A-Za-z_]+) (-?\d+(?:\.\d+)?(?:e-?\d+)?)/g)) {
+    found[name] = Number(value);
+  }
+  return Object.keys(found).length ? found : null;
 }
 
 function lossSeries(points) {
@@ -28,6 +45,7 @@ export function jobProgress(jobId, { onDone, title = "Progress" } = {}) {
   let job = null;
   let ended = false;
   const losses = [];
+  let lastEpoch = null;
 
   function draw() {
     if (!job) {
@@ -49,7 +67,7 @@ export function jobProgress(jobId, { onDone, title = "Progress" } = {}) {
       h("h2", {}, title),
       h("p", { class: "row" }, "Status: ", statusBadge(job.status), h("span", { class: "job-step" }, unitLine)),
       progressBar(progress.fraction || (job.status === "succeeded" ? 1 : 0), `${title}: overall progress`),
-      TERMINAL.has(job.status) ? null : h("p", { class: "muted eta" }, formatEta(progress.eta_seconds)),
+      TERMINAL.has(job.status) ? null : h("p", { class: "muted eta" }, formatEta(progress)),
       progress.message ? h("p", { class: "muted" }, progress.message) : null,
       job.error ? h("p", { class: "problem", role: "alert" }, `${job.error.code || "error"}: ${job.error.message}`) : null,
       stages,
@@ -70,8 +88,11 @@ export function jobProgress(jobId, { onDone, title = "Progress" } = {}) {
       const data = message.data || {};
       if (message.event === "progress") {
         job.progress = { ...job.progress, ...data };
-        const epochLosses = data.losses || (data.metrics && data.metrics.losses);
-        if (epochLosses && typeof epochLosses === "object") losses.push(epochLosses);
+        const epochLosses = data.unit === "epochs" ? lossesIn(data.message) : null;
+        if (epochLosses && data.completed !== lastEpoch) {
+          lastEpoch = data.completed;
+          losses.push(epochLosses);
+        }
       } else if (message.event === "stage") {
         job.stages = (job.stages || []).map((stage) => (stage.name === data.stage ? { ...stage, status: data.status } : stage));
       } else if (message.event === "status") {

@@ -126,13 +126,21 @@ function probeSection(generator) {
   return section("Probe: a few rows now", form);
 }
 
-function lossCurves(result) {
-  const curve = result && (result.loss_curve || result.losses);
-  if (!curve || typeof curve !== "object") return null;
-  const series = Array.isArray(curve)
-    ? [...new Set(curve.flatMap((point) => Object.keys(point).filter((key) => key !== "epoch")))].map((name) => ({ name, values: curve.map((point) => point[name]) }))
-    : Object.entries(curve).filter(([, values]) => Array.isArray(values)).map(([name, values]) => ({ name, values }));
-  return series.length ? lineChart("Loss per epoch", series) : null;
+/** The fit's record (seconds, epochs, final losses, a thinned loss curve) from the job's result. */
+function trainingRecord(generator, job) {
+  return (job && job.result && job.result.training) || (generator.training_report && generator.training_report.training) || null;
+}
+
+function trainingSection(record) {
+  if (!record) return null;
+  const pairs = [["Training time", `${formatNumber(record.seconds, 1)} s`]];
+  if (record.epochs) pairs.push(["Epochs", formatNumber(record.epochs)]);
+  for (const [name, value] of Object.entries(record.final_losses || {})) pairs.push([`Final ${name} loss`, formatNumber(value, 4)]);
+  const curve = record.loss_curve || {};
+  const series = Object.entries(curve)
+    .filter(([name, values]) => name !== "epoch" && Array.isArray(values))
+    .map(([name, values]) => ({ name, values: values.map((value) => (value === null ? Number.NaN : value)) }));
+  return [section("Training", definitionList(pairs)), series.length ? lineChart("Loss per epoch", series) : null];
 }
 
 async function renderOne(view, id) {
@@ -180,9 +188,8 @@ async function renderOne(view, id) {
   );
   if (job && !["succeeded"].includes(job.status)) {
     view.append(jobProgress(job.id, { title: "Training", onDone: refresh }));
-  } else if (job && job.result) {
-    const chart = lossCurves(job.result);
-    if (chart) view.append(chart);
+  } else {
+    view.append(...[trainingSection(trainingRecord(generator, job))].flat().filter(Boolean));
   }
   if (generator.training_report) {
     view.append(section("Training report", definitionList(Object.entries(generator.training_report).filter(([, value]) => typeof value !== "object").map(([key, value]) => [key, formatNumber(value)]))));
