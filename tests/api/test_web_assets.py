@@ -54,3 +54,12 @@ def test_the_ui_never_writes_html_from_strings() -> None:
                 assert sink not in source.replace('"innerHTML"', "").replace('"outerHTML"', ""), (
                     f"{name} uses {sink}"
                 )
+
+
+def test_the_account_page_offers_exactly_the_scopes_the_server_knows() -> None:
+    from synthfoundry.accounts.scopes import RESOURCES
+
+    source = load_assets()["pages/account.js"].body.decode()
+    listed = re.search(r"const RESOURCES = \[(.*?)\];", source, flags=re.S)
+    assert listed is not None
+    assert tuple(re.findall(r'\["([a-z-]+)",', listed.group(1))) == RESOURCES
