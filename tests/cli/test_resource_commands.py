@@ -111,6 +111,15 @@ def test_tabular_resources(env: dict[str, str], tmp_path: Path) -> None:
     assert isinstance(balanced, dict) and balanced["rows"] == 200
     made = pd.read_csv(io.StringIO(run(env, "synthetic-datasets", "download", balanced["id"])))
     assert (made["sex"] == "Female").mean() >= 0.7
+    partial = tmp_path / "partial.csv"
+    partial.write_text("city,sex\nPune,Female\nLima,Male\n")
+    completed = as_json(env, "generate", generator_id, "--known", str(partial), "--seed", "3")
+    assert isinstance(completed, dict) and completed["rows"] == 2
+    made = pd.read_csv(io.StringIO(run(env, "synthetic-datasets", "download", completed["id"])))
+    assert made[["city", "sex"]].to_dict("list") == {
+        "city": ["Pune", "Lima"],
+        "sex": ["Female", "Male"],
+    }
     both = runner.invoke(
         app,
         ["generate", generator_id, "--mix", "count=1 city=Pune", "--condition", "sex=Male"],
@@ -122,6 +131,7 @@ def test_tabular_resources(env: dict[str, str], tmp_path: Path) -> None:
     assert isinstance(synthetic, list) and {s["id"] for s in synthetic} == {
         mixed["id"],
         balanced["id"],
+        completed["id"],
     }
     assert "rebalance" in run(env, "synthetic-datasets", "get", balanced["id"])
     run(env, "synthetic-datasets", "delete", mixed["id"])

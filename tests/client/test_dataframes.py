@@ -63,6 +63,11 @@ def test_a_dataframe_uploads_as_it_is_and_rows_come_back_as_dataframes(
         again = client.generate(generator["id"], 250, seed=3)
         pd.testing.assert_frame_equal(made, again)
 
+        known = pd.DataFrame({"zone": ["north", "south", "east"], "member": [True, False, True]})
+        completed = client.generate(generator["id"], known=known, seed=4)
+        assert list(completed.columns) == names and len(completed) == 3
+        assert completed[["zone", "member"]].to_dict("list") == known.to_dict("list")
+
 
 def test_an_arrow_table_uploads_too(server: tuple[str, str]) -> None:
     base_url, api_key = server

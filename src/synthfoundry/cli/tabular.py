@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from synthfoundry.cli.common import fail
+from synthfoundry.cli.evaluate import read_table
 from synthfoundry.cli.remote import (
     ApiKey,
     BaseUrl,
@@ -47,7 +48,9 @@ def train(
 
 def generate(
     generator: Annotated[str, typer.Argument(help="generator id")],
-    size: Annotated[int, typer.Option(help="rows (with --mix: the counts add up instead)")] = 1000,
+    size: Annotated[
+        int, typer.Option(help="rows (with --mix or --known: their number instead)")
+    ] = 1000,
     seed: Annotated[int | None, typer.Option(help="for reproducible rows")] = None,
     condition: Annotated[
         list[str] | None,
@@ -68,6 +71,14 @@ def generate(
         list[str] | None,
         typer.Option("--share", help="category=fraction for --rebalance, repeatable"),
     ] = None,
+    known: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="a table of partial rows (some columns): one row made per row, its values kept",
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="download the rows here")] = None,
     report: Annotated[bool, typer.Option(help="also judge the rows")] = False,
     name: Annotated[str | None, typer.Option(help="the synthetic dataset's name")] = None,
@@ -78,12 +89,13 @@ def generate(
     """Generate rows from a trained generator, waiting for the job.
 
     -o downloads them (the format follows the file's suffix). Steer the rows with --condition
-    (every row), --mix (groups with counts) or --rebalance with --share (category shares)."""
+    (every row), --mix (groups with counts), --rebalance with --share (category shares) or
+    --known (partial rows to complete)."""
     file_format = (out.suffix.lstrip(".").lower() if out else "") or "csv"
     if file_format not in DOWNLOAD_FORMATS:
         raise fail(f"-o {out}: use a .csv, .json, .parquet or .zip file", code=2)
-    if sum(bool(way) for way in (condition, mix, rebalance)) > 1:
-        raise fail("give one of --condition, --mix and --rebalance", code=2)
+    if sum(bool(way) for way in (condition, mix, rebalance, known)) > 1:
+        raise fail("give one of --condition, --mix, --rebalance and --known", code=2)
     if bool(rebalance) != bool(share):
         raise fail("--rebalance COLUMN and --share CATEGORY=FRACTION go together", code=2)
     conditions: dict[str, Any] | list[dict[str, Any]] | None = None
@@ -94,6 +106,7 @@ def generate(
     balance = None
     if rebalance:
         balance = {"column": rebalance, "shares": parse_params(share or [], "--share")}
+    partial_rows = read_table(known) if known is not None else None
     with connected(base_url, api_key) as client:
         made = client.synthetic_datasets.create(
             generator,
@@ -101,6 +114,7 @@ def generate(
             seed=seed,
             conditions=conditions,
             rebalance=balance,
+            known=partial_rows,
             file_format=file_format,
             report=report,
             name=name,

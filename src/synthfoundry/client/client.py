@@ -28,6 +28,8 @@ from synthfoundry.client.workflows import Workflows
 if TYPE_CHECKING:
     import pandas as pd
 
+    from synthfoundry.client.tables import Rows
+
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 Credential = Literal["api_key", "login"]
 
@@ -175,6 +177,7 @@ class Client:
         seed: int | None = None,
         conditions: Conditions | None = None,
         rebalance: dict[str, Any] | None = None,
+        known: Rows | None = None,
         file_format: str = "csv",
         report: bool = False,
         output: None = None,
@@ -191,6 +194,7 @@ class Client:
         seed: int | None = None,
         conditions: Conditions | None = None,
         rebalance: dict[str, Any] | None = None,
+        known: Rows | None = None,
         file_format: str = "csv",
         report: bool = False,
         output: str | Path,
@@ -207,6 +211,7 @@ class Client:
         seed: int | None = None,
         conditions: Conditions | None = None,
         rebalance: dict[str, Any] | None = None,
+        known: Rows | None = None,
         file_format: str = "csv",
         report: bool = False,
         output: str | Path | None = None,
@@ -222,6 +227,7 @@ class Client:
         seed: int | None = None,
         conditions: Conditions | None = None,
         rebalance: dict[str, Any] | None = None,
+        known: Rows | None = None,
         file_format: str = "csv",
         report: bool = False,
         output: str | Path | None = None,
@@ -232,13 +238,14 @@ class Client:
         follows its suffix) and the synthetic dataset is returned; without, they come back as
         a DataFrame whose ``attrs["synthetic_dataset"]`` is the synthetic dataset (its id, its
         report). ``wait=False`` returns the synthetic dataset at once, still generating. See
-        ``synthetic_datasets.create`` for ``conditions`` and ``rebalance``."""
+        ``synthetic_datasets.create`` for ``conditions``, ``rebalance`` and ``known``."""
         synthetic = self.synthetic_datasets.create(
             generator_id,
             size,
             seed=seed,
             conditions=conditions,
             rebalance=rebalance,
+            known=known,
             file_format=file_format,
             report=report,
             wait=wait,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any
 
 from synthfoundry.client import tables
 from synthfoundry.client.base import Resource
@@ -10,9 +10,8 @@ from synthfoundry.client.schemas import Dataset, DatasetStats, Rows
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
-    Table: TypeAlias = pd.DataFrame | pa.Table
+    from synthfoundry.client.tables import Table
 
 
 class Datasets(Resource[Dataset]):

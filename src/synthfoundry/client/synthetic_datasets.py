@@ -11,6 +11,8 @@ from synthfoundry.client.schemas import Job, SyntheticDataset
 if TYPE_CHECKING:
     import pandas as pd
 
+    from synthfoundry.client.tables import Rows
+
 Conditions = dict[str, Any] | list[dict[str, Any]]
 
 
@@ -29,6 +31,7 @@ class SyntheticDatasets(Resource[SyntheticDataset]):
         seed: int | None = None,
         conditions: Conditions | None = None,
         rebalance: dict[str, Any] | None = None,
+        known: Rows | None = None,
         file_format: str = "csv",
         report: bool = False,
         name: str | None = None,
@@ -38,13 +41,18 @@ class SyntheticDatasets(Resource[SyntheticDataset]):
         """Generate rows in the background and return the synthetic dataset (``ready`` when
         ``wait``). ``conditions``: fixed values or ``[low, high]`` ranges, or a list of them each
         with a ``count`` (the counts make the size); ``rebalance``: ``{"column": "income",
-        "shares": {">50K": 0.5, "<=50K": 0.5}}``."""
+        "shares": {">50K": 0.5, "<=50K": 0.5}}``; ``known``: partial rows to complete (dicts, or a
+        DataFrame or Arrow table whose columns are some of the model's), one row out per row in
+        with the given values kept."""
         body: dict[str, Any] = {"generator_id": generator_id, "size": size, "format": file_format}
         body |= {"report": report}
         optional = (("seed", seed), ("conditions", conditions), ("rebalance", rebalance))
         for key, value in (*optional, ("name", name)):
             if value is not None:
                 body[key] = value
+        if known is not None:
+            body["known"] = tables.to_records(known)
+            body["size"] = len(body["known"])
         job: Job = self.client.request("POST", self.path, json=body)
         target_id = str(job.get("target_id"))
         if not wait:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
+
+    Table: TypeAlias = pd.DataFrame | pa.Table
+    Rows: TypeAlias = Sequence[dict[str, Any]] | Table
 
 
 def is_table(value: object) -> bool:
@@ -17,7 +21,7 @@ def is_table(value: object) -> bool:
     return module in ("pandas", "pyarrow") or hasattr(value, "__arrow_c_stream__")
 
 
-def to_parquet(table: Any) -> bytes:
+def to_parquet(table: Table) -> bytes:
     """A DataFrame or Arrow table as Parquet bytes: a named index becomes columns, an unnamed
     one (the default row numbers) is left out."""
     import pyarrow as pa
@@ -34,6 +38,25 @@ def to_parquet(table: Any) -> bytes:
     sink = io.BytesIO()
     pq.write_table(arrow, sink)
     return sink.getvalue()
+
+
+def to_records(rows: Rows) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: dicts as they are, a table's rows with ``None`` for a missing
+    value and plain Python numbers."""
+    if isinstance(rows, Sequence):  # neither a DataFrame nor an Arrow table is one
+        return [dict(row) for row in rows]
+    table: Any = rows
+    if type(table).__module__.partition(".")[0] == "pandas":
+        import json
+
+        records: list[dict[str, Any]] = json.loads(
+            table.to_json(orient="records", date_format="iso")
+        )
+        return records
+    import pyarrow as pa
+
+    arrow = table if isinstance(table, pa.Table) else pa.table(table)
+    return [dict(row) for row in arrow.to_pylist()]
 
 
 def from_parquet(data: bytes) -> pd.DataFrame:
