@@ -202,6 +202,11 @@ def test_the_synthesizer_catalogue(client: TestClient, migrated_database: Databa
     assert "epochs" in names["ctgan"]["params_schema"]["properties"]
     assert client.get("/v1/synthesizers/tvae", headers=user.headers).json()["modality"] == "tabular"
     assert client.get("/v1/synthesizers/nope", headers=user.headers).status_code == 404
+    assert all(entry["available"] for entry in catalogue)
+    assert names["sequential_trees"]["gpu"] is None  # a model that cannot use one
+    gpu = names["ctgan"]["gpu"]
+    assert gpu["cuda_here"] is False  # this machine has none
+    assert isinstance(gpu["gpu_queue_workers"], int)  # counted in tests/monitoring
 
 
 def test_large_uploads_are_ingested_by_a_job(

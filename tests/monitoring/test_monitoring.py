@@ -276,6 +276,11 @@ def test_heartbeats_mark_silent_workers_stale_and_forget_them_after_an_hour(
     assert listed[1].worker.queues == ["gpu"]
     assert counts == (1, 1)
     assert rows == 2  # the last beat deleted the worker silent for two hours
+    with database.unit_of_work() as session:
+        # Where a device=cuda job can run (the synthesizer catalogue's gpu field): the live one.
+        assert workers.live_workers_on_queue(session, "gpu", 10, now=now) == 1
+        assert workers.live_workers_on_queue(session, "cpu", 10, now=now) == 0
+        assert workers.live_workers_on_queue(session, "cpu", 60, now=now) == 1
 
     workers.beat(database, worker_info("local:h:1", concurrency=4), now=now)
     workers.forget(database, "local:h:12")

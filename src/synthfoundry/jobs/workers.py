@@ -187,6 +187,15 @@ def count_workers(
     return int(alive or 0), int(total or 0) - int(alive or 0)
 
 
+def live_workers_on_queue(
+    session: Session, queue: str, stale_after_seconds: float, now: datetime | None = None
+) -> int:
+    """How many workers heard from within ``stale_after_seconds`` take jobs from ``queue``."""
+    stale_before = (now or utcnow()) - timedelta(seconds=stale_after_seconds)
+    queues = session.scalars(select(Worker.queues).where(Worker.heartbeat_at >= stale_before))
+    return sum(1 for taken in queues if queue in (taken or []))
+
+
 class WorkerHeartbeat(threading.Thread):
     """Beats for a worker that has no dispatcher loop of its own (a Celery worker's main
     process) until stopped, then forgets it. A failed beat is logged; the next one retries."""

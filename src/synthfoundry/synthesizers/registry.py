@@ -17,6 +17,7 @@ ENTRY_POINT_GROUP = "synthfoundry.synthesizers"
 DEFAULT_SYNTHESIZER = "sequential_trees"
 
 _REGISTRY: dict[str, type[Synthesizer]] = {}
+_UNAVAILABLE: dict[str, str] = {}
 _loaded = False
 
 
@@ -35,7 +36,17 @@ def _load(name: str | None = None) -> None:
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         if name is not None and entry_point.name != name:
             continue
-        loaded = entry_point.load()
+        try:
+            loaded = entry_point.load()
+        except ImportError as exc:
+            # A model whose optional extra is not installed stays listed, with the reason,
+            # instead of breaking the whole catalogue.
+            missing = exc.name or str(exc)
+            _UNAVAILABLE[entry_point.name] = (
+                f"{entry_point.name} needs the Python package {missing!r}, which is not "
+                "installed here (install the extra that provides it)"
+            )
+            continue
         if not (isinstance(loaded, type) and issubclass(loaded, Synthesizer)):
             raise TypeError(f"entry point {entry_point.name} is not a Synthesizer class")
         _REGISTRY.setdefault(loaded.name, loaded)
@@ -49,6 +60,12 @@ def list_synthesizers() -> dict[str, type[Synthesizer]]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def unavailable_synthesizers() -> dict[str, str]:
+    """Installed models that cannot load here, each with the reason (a missing extra)."""
+    _load()
+    return dict(sorted(_UNAVAILABLE.items()))
+
+
 def synthesizer_class(name: str) -> type[Synthesizer]:
     _load(name)
     if name not in _REGISTRY:
@@ -56,6 +73,8 @@ def synthesizer_class(name: str) -> type[Synthesizer]:
     try:
         return _REGISTRY[name]
     except KeyError:
+        if name in _UNAVAILABLE:
+            raise InvalidInput(_UNAVAILABLE[name], field="synthesizer") from None
         known = ", ".join(sorted(_REGISTRY))
         raise InvalidInput(
             f"unknown synthesizer {name!r}; known: {known}", field="synthesizer"

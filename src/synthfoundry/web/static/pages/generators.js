@@ -40,7 +40,7 @@ async function renderList(view) {
 
 async function renderNew(view, datasetId) {
   const [datasets, synthesizers] = await Promise.all([list("v1/datasets", { status: "ready" }), api.get("v1/synthesizers")]);
-  const tabular = synthesizers.filter((model) => model.modality === "tabular");
+  const tabular = synthesizers.filter((model) => model.available && model.modality === "tabular");
   const ready = datasets.filter((dataset) => dataset.status === "ready");
   if (!ready.length) {
     replace(view, h("h1", {}, "New generator"), h("p", { class: "empty" }, "Upload a dataset first: a generator learns from one. "), link("Go to datasets", "#/datasets"));
