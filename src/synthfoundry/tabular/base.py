@@ -55,6 +55,15 @@ class TabularSynthesizer(Synthesizer):
     @abstractmethod
     def _sample(self, rows: int, rng: np.random.Generator) -> pd.DataFrame: ...
 
+    def _sample_arrow(self, rows: int, rng: np.random.Generator) -> pa.Table:
+        """``rows`` rows as Arrow, as ``sample_to`` writes them to Parquet; a model that can
+        build the columns without pandas overrides this, with the same values and schema."""
+        return pa.Table.from_pandas(self._sample(rows, rng), preserve_index=False)
+
+    def _expect_rows(self, rows: int) -> None:
+        """Told before ``rows`` rows are drawn in chunks, so that a model can prepare (once)
+        what pays off only for many rows."""
+
     def _propose(
         self, rows: int, conditions: dict[str, Any], rng: np.random.Generator
     ) -> pd.DataFrame:
@@ -155,6 +164,7 @@ class TabularSynthesizer(Synthesizer):
         rng = self._rng(seed)
         if conditions:
             return self._sample_matching(rows, dict(conditions), rng, progress)
+        self._expect_rows(rows)
         chunks, made = [], 0
         while made < rows:
             size = min(CHUNK_ROWS, rows - made)
@@ -292,15 +302,18 @@ class TabularSynthesizer(Synthesizer):
         writer: pq.ParquetWriter | None = None
         made = 0
         partial = target.with_name(target.name + ".partial")
+        self._expect_rows(rows)
         try:
             while made < rows:
                 size = min(chunk_rows, rows - made)
-                chunk = self._sample(size, rng)
                 if kind == "parquet":
-                    table = pa.Table.from_pandas(chunk, preserve_index=False)
+                    table = self._sample_arrow(size, rng)
                     writer = writer or pq.ParquetWriter(partial, table.schema)
-                    writer.write_table(table.cast(writer.schema))
+                    if not table.schema.equals(writer.schema, check_metadata=True):
+                        table = table.cast(writer.schema)
+                    writer.write_table(table)
                 else:
+                    chunk = self._sample(size, rng)
                     chunk.to_csv(partial, mode="a" if made else "w", header=made == 0, index=False)
                 made += size
                 progress("sample", made, rows, "rows")
