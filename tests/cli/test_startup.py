@@ -6,8 +6,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 HEAVY = (
     "pandas",
     "pyarrow",
@@ -50,11 +48,6 @@ def test_help_builds_every_command_without_them() -> None:
     assert imported_by(code, HEAVY) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="synthfoundry/__init__.py imports the synthesizer registry, whose model-file module "
-    "imports numpy (~0.1-0.2 s); making those imports lazy there removes it",
-)
 def test_the_cli_does_not_import_numpy() -> None:
     assert imported_by("import synthfoundry.cli.main", ("numpy",)) == []
 

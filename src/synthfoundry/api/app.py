@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,7 @@ from synthfoundry.jobs.backends import Dispatcher, create_dispatcher
 from synthfoundry.jobs.events import EventPump, create_bus
 from synthfoundry.logging import configure_logging, get_logger
 from synthfoundry.storage import BlobStore
+from synthfoundry.synthesizers import list_synthesizers
 
 logger = get_logger("synthfoundry.api")
 
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database.connect(settings.database_url, settings.database)
         pruning: asyncio.Task[None] | None = None
         dispatcher: Dispatcher | None = None
+        started: Dispatcher | None = None
         events: EventPump | None = None
         notifier: Callable[[], None] | None = None
         try:
@@ -122,6 +125,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await events.start()
             if dispatcher is not None:
                 dispatcher.start()
+                started = dispatcher
+            # The model catalogue imports torch and diffusers: warm it beside the first requests
+            # rather than inside one (GET /v1/about, /v1/synthesizers took seconds the first time).
+            threading.Thread(target=list_synthesizers, name="warm-catalogue", daemon=True).start()
             pruning = asyncio.create_task(
                 _prune_audit_events_forever(database, settings.audit.retention_days)
             )
@@ -135,8 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 pruning.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await pruning
-            if dispatcher is not None:
-                await run_in_threadpool(dispatcher.stop)
+            # Only a started dispatcher stops: stopping one that a failed start-up never started
+            # would raise and hide the error that failed it.
+            if started is not None:
+                await run_in_threadpool(started.stop)
             if events is not None:
                 await events.stop()
             records.set_notifier(lambda: None)

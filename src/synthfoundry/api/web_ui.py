@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
 
+from synthfoundry.api.problems import COMMON_PROBLEM_RESPONSES
 from synthfoundry.api.v1 import browser_session
 from synthfoundry.web.assets import Asset, load_assets
 
@@ -25,7 +26,7 @@ def _serve(request: Request, asset: Asset) -> Response:
 def install_web(app: FastAPI) -> None:
     """Serve the UI at ``/`` (its files under ``/ui/``) and the browser session routes."""
     assets = load_assets()
-    app.include_router(browser_session.router)
+    app.include_router(browser_session.router, responses=COMMON_PROBLEM_RESPONSES)
 
     @app.get("/", include_in_schema=False)
     def web_index(request: Request) -> Response:
