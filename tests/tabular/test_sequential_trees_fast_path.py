@@ -65,7 +65,10 @@ def test_compiled_tables_reach_the_leaves_the_trees_reach(
     nullable = {position[step.column] for step in model.steps_ if step.role == "missing"}
     assert nullable, "the table should make a nullable number a predictor"
     compiled = CompiledTrees.compile(
-        [step.tree for step in model.steps_], len(model.order_), nullable
+        [step.tree for step in model.steps_],
+        len(model.order_),
+        [None if step.role == "missing" else position[step.column] for step in model.steps_],
+        nullable,
     )
     rng = np.random.default_rng(0)
     rows = 4000
@@ -115,3 +118,14 @@ def test_many_rows_compile_the_trees_once(
     assert compiled is not None
     fresh.sample(1000, seed=1)
     assert fresh._compiled_trees is compiled
+
+
+def test_a_saved_model_keeps_its_compiled_trees(
+    model: SequentialTreesSynthesizer, tmp_path: Path
+) -> None:
+    model.save(tmp_path / "model")
+    loaded = SequentialTreesSynthesizer.load(tmp_path / "model")
+    assert loaded._compiled_trees is not None
+
+    pd.testing.assert_frame_equal(loaded.sample(800, seed=2), model.sample(800, seed=2))
+    pd.testing.assert_frame_equal(loaded.sample(800, seed=2), copy_of(model).sample(800, seed=2))

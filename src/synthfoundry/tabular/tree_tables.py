@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,8 @@ class DecisionTable:
             tables.append(table)
             states, keys = following.states, list(following.numbers)
         assert all(not kept for _, kept in states)
-        return cls(columns, widths, tables, np.array([top for top, _ in states], dtype=np.int64))
+        leaves = np.array([top for top, _ in states], dtype=np.int64)
+        return cls(columns, widths, [table.astype(np.int32) for table in tables], leaves)
 
     def apply(self, bins: Sequence[np.ndarray], rows: int) -> np.ndarray:
         """The leaf each row falls into, from the bins of every feature column."""
@@ -122,19 +124,73 @@ class DecisionTable:
 
 @dataclass
 class CompiledTrees:
-    """Every step's tree as a decision table, over bins shared by all of them."""
+    """Every step's tree as a decision table, over bins shared by all of them, and the bin of
+    each donor (a drawn donor's bin is then looked up, not searched for)."""
 
     bins: FeatureBins
     tables: list[DecisionTable]
+    donor_bins: list[np.ndarray | None]  # per tree, when its column is tested by some tree
 
     @classmethod
-    def compile(cls, trees: Sequence[DonorTree], columns: int, nullable: set[int]) -> CompiledTrees:
+    def compile(
+        cls,
+        trees: Sequence[DonorTree],
+        columns: int,
+        drawn: Sequence[int | None],
+        nullable: set[int],
+    ) -> CompiledTrees:
+        """``drawn``: the column whose values each tree's donors are (``None`` for a tree that
+        draws something else, such as whether a value is missing)."""
         bins = FeatureBins.of(trees, columns, nullable)
-        return cls(bins, [DecisionTable.compile(tree, bins) for tree in trees])
+        tables = [DecisionTable.compile(tree, bins) for tree in trees]
+        donor_bins = [
+            None
+            if column is None or not len(bins.thresholds[column])
+            else bins.bins(column, tree.donors).astype(np.int32)
+            for tree, column in zip(trees, drawn, strict=True)
+        ]
+        return cls(bins, tables, donor_bins)
 
     def tested(self, column: int) -> bool:
         """Whether some tree tests this column (so that its bins are needed)."""
         return len(self.bins.thresholds[column]) > 0
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """What a model file keeps, so that a loaded model need not compile again."""
+        arrays = {f"compiled.bins{c}": values for c, values in enumerate(self.bins.thresholds)}
+        steps = []
+        for index, (table, donor_bins) in enumerate(zip(self.tables, self.donor_bins, strict=True)):
+            prefix = f"compiled.step{index}"
+            arrays |= {f"{prefix}.level{k}": level for k, level in enumerate(table.tables)}
+            arrays[f"{prefix}.leaves"] = table.leaves
+            if donor_bins is not None:
+                arrays[f"{prefix}.donor_bins"] = donor_bins
+            steps.append(
+                {
+                    "columns": table.columns,
+                    "widths": table.widths,
+                    "donor_bins": donor_bins is not None,
+                }
+            )
+        return {"nullable": sorted(self.bins.nullable), "steps": steps}, arrays
+
+    @classmethod
+    def restore(cls, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> CompiledTrees:
+        columns = sum(1 for key in arrays if key.startswith("compiled.bins"))
+        bins = FeatureBins(
+            [arrays[f"compiled.bins{c}"] for c in range(columns)], set(state["nullable"])
+        )
+        tables, donor_bins = [], []
+        for index, step in enumerate(state["steps"]):
+            prefix = f"compiled.step{index}"
+            levels = [arrays[f"{prefix}.level{k}"] for k in range(len(step["columns"]))]
+            tables.append(
+                DecisionTable(
+                    list(step["columns"]), list(step["widths"]), levels, arrays[f"{prefix}.leaves"]
+                )
+            )
+            donor_bins.append(arrays[f"{prefix}.donor_bins"] if step["donor_bins"] else None)
+        return cls(bins, tables, donor_bins)
 
 
 class _Numbered:

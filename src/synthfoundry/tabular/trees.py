@@ -88,9 +88,13 @@ class DonorTree:
 
     def draw(self, leaves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One donor value from each row's leaf."""
+        return np.asarray(self.donors[self.pick(leaves, rng)])
+
+    def pick(self, leaves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Where in ``donors`` the donor that ``draw`` gives each row is."""
         counts = self.count[leaves]
         picks = np.minimum((rng.random(len(leaves)) * counts).astype(np.int64), counts - 1)
-        return np.asarray(self.donors[self.start[leaves] + picks])
+        return np.asarray(self.start[leaves] + picks)
 
     def draw_between(self, leaves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A value between two neighbouring donors of each row's leaf (in value order), so

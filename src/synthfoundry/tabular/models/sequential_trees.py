@@ -181,7 +181,10 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
             position = {name: index for index, name in enumerate(self.order_)}
             nullable = {position[step.column] for step in self.steps_ if step.role == "missing"}
             self._compiled_trees = CompiledTrees.compile(
-                [step.tree for step in self.steps_], len(self.order_), nullable
+                [step.tree for step in self.steps_],
+                len(self.order_),
+                [None if step.role == "missing" else position[step.column] for step in self.steps_],
+                nullable,
             )
         assert self._compiled_trees is not None
         return self._compiled_trees
@@ -197,21 +200,29 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
         columns: list[np.ndarray] = [np.empty(0)] * len(self.order_)
         bins: list[np.ndarray] = [np.empty(0, dtype=np.intp)] * len(self.order_)
         missing: np.ndarray | None = None
-        for step, table in zip(self.steps_, compiled.tables, strict=True):
+        for step, table, donor_bins in zip(
+            self.steps_, compiled.tables, compiled.donor_bins, strict=True
+        ):
             column = position[step.column]
             leaves = table.apply(bins, rows)
+            picked = None if step.smooth else step.tree.pick(leaves, rng)
             values = (
-                step.tree.draw_between(leaves, rng) if step.smooth else step.tree.draw(leaves, rng)
+                step.tree.draw_between(leaves, rng) if picked is None else step.tree.donors[picked]
             )
             if step.role == "missing":
                 missing = values.astype(bool)
                 continue
+            column_bins = None if picked is None or donor_bins is None else donor_bins[picked]
             if missing is not None:
                 values = np.where(missing, np.nan, values)
+                if column_bins is not None:
+                    column_bins[missing] = compiled.bins.width(column) - 1
                 missing = None
             columns[column] = values
             if compiled.tested(column):
-                bins[column] = compiled.bins.bins(column, values)
+                bins[column] = (
+                    compiled.bins.bins(column, values) if column_bins is None else column_bins
+                )
         return columns
 
     def _draw(
@@ -354,7 +365,8 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
             "categories": self.categories_,
             "codecs": {name: codec.state() for name, codec in self.codecs_.items()},
         }
-        return state, arrays
+        state["compiled"], compiled_arrays = self._compiled().state()
+        return state, arrays | compiled_arrays
 
     def _restore(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self._forget_compiled()
@@ -374,6 +386,8 @@ class SequentialTreesSynthesizer(TabularSynthesizer):
             codec = ColumnCodec(self.metadata_.column(name), self.dtypes_[name])
             codec.restore(codec_state, arrays, f"codec.{name}")
             self.codecs_[name] = codec
+        if "compiled" in state:  # absent in files saved before the trees were compiled
+            self._compiled_trees = CompiledTrees.restore(state["compiled"], arrays)
 
 
 def _near_continuous(values: np.ndarray) -> bool:
