@@ -51,6 +51,7 @@ def measure(model: Path, mode: str, path_kind: str, rows: int, out: Path) -> dic
     synthesizer = SequentialTreesSynthesizer.load(model)
     if path_kind == "previous":
         sequential_trees.COMPILE_FROM_ROWS = sys.maxsize  # type: ignore[misc]
+        synthesizer._forget_compiled()  # the model file keeps the compiled trees
 
         def through_pandas(rows: int, rng: Any) -> pa.Table:
             return TabularSynthesizer._sample_arrow(synthesizer, rows, rng)

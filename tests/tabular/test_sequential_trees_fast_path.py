@@ -129,3 +129,16 @@ def test_a_saved_model_keeps_its_compiled_trees(
 
     pd.testing.assert_frame_equal(loaded.sample(800, seed=2), model.sample(800, seed=2))
     pd.testing.assert_frame_equal(loaded.sample(800, seed=2), copy_of(model).sample(800, seed=2))
+
+
+def test_sample_arrow_is_sample_in_arrow(
+    model: SequentialTreesSynthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("synthfoundry.tabular.base.CHUNK_ROWS", 700)
+    fast = copy_of(model)
+    fast._compiled()
+
+    table = fast.sample_arrow(1500, seed=6)
+
+    expected = pa.Table.from_pandas(copy_of(model).sample(1500, seed=6), preserve_index=False)
+    assert table.equals(expected, check_metadata=True)

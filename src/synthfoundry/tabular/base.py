@@ -173,6 +173,27 @@ class TabularSynthesizer(Synthesizer):
             progress("sample", made, rows, "rows")
         return pd.concat(chunks, ignore_index=True)
 
+    def sample_arrow(
+        self, rows: int, seed: int | None = None, *, progress: Progress = silent
+    ) -> pa.Table:
+        """``rows`` unconditioned rows as an Arrow table: the rows and schema of
+        ``pa.Table.from_pandas(self.sample(rows, seed=seed), preserve_index=False)``, built
+        without pandas where the model can (the default model does)."""
+        self._require_fitted()
+        if not 0 < rows <= MAX_SAMPLE_ROWS:
+            raise InvalidInput(f"rows must be between 1 and {MAX_SAMPLE_ROWS}", field="rows")
+        rng = self._rng(seed)
+        self._expect_rows(rows)
+        chunks: list[pa.Table] = []
+        made = 0
+        while made < rows:
+            size = min(CHUNK_ROWS, rows - made)
+            chunk = self._sample_arrow(size, rng)
+            chunks.append(chunk if not chunks else chunk.cast(chunks[0].schema))
+            made += size
+            progress("sample", made, rows, "rows")
+        return pa.concat_tables(chunks)
+
     def rebalance(
         self,
         rows: int,
