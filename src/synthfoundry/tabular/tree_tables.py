@@ -146,7 +146,7 @@ class CompiledTrees:
         donor_bins = [
             None
             if column is None or not len(bins.thresholds[column])
-            else bins.bins(column, tree.donors).astype(np.int32)
+            else bins.bins(column, tree.donors).astype(_smallest(bins.width(column)))
             for tree, column in zip(trees, drawn, strict=True)
         ]
         return cls(bins, tables, donor_bins)
@@ -191,6 +191,11 @@ class CompiledTrees:
             )
             donor_bins.append(arrays[f"{prefix}.donor_bins"] if step["donor_bins"] else None)
         return cls(bins, tables, donor_bins)
+
+
+def _smallest(width: int) -> type[np.unsignedinteger[Any]]:
+    """The narrowest unsigned type for bins ``0..width - 1`` (donor bins fill model files)."""
+    return np.uint8 if width <= 2**8 else np.uint16 if width <= 2**16 else np.uint32
 
 
 class _Numbered:
