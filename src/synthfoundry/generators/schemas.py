@@ -27,9 +27,11 @@ class GeneratorCreate(BaseModel):
 
 
 class GeneratorUpdate(BaseModel):
+    """Fields to change; those left out keep their value (as a dataset's PATCH)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class GeneratorRead(BaseModel):

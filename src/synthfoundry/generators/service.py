@@ -84,6 +84,8 @@ def rename(
     session: Session, actor: Actor, generator_id: uuid.UUID, change: GeneratorUpdate
 ) -> Generator:
     generator = get_owned(session, actor, generator_id)
+    if change.name is None:
+        return generator
     generator.name = change.name
     audit.record(
         session,
