@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # package about each. The filter drops those lines only; pipefail keeps pip's exit status.
 QUIET_MIRRORS := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api bench-images bench-dedupe bench-collect bench-video bench-ui
+.PHONY: run test install install-dev system-packages lint typecheck imports pytest format clean bench-jobs bench-evaluation bench-tabular bench-api bench-images bench-dedupe bench-collect bench-video bench-ui bench-generation
 
 # torch goes in first, as the CPU build: resolved as a dependency, pip would fetch CUDA packages.
 TORCH ?= torch==2.13.0
@@ -95,3 +95,6 @@ bench-video: install-dev system-packages
 
 bench-ui: install-dev system-packages
 	$(BIN)/python -m benchmarks.ui
+
+bench-generation: install-dev
+	OMP_NUM_THREADS=1 $(BIN)/python -m benchmarks.generation
