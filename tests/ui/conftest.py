@@ -22,7 +22,7 @@ from tests.support.server import running_server
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 # The suite shares two cores with job processes and model loads: give the page time.
-playwright_sync.expect.set_options(timeout=15_000)
+playwright_sync.expect.set_options(timeout=30_000)
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse battery"
@@ -111,7 +111,8 @@ class Page:
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
         heading = self.page.get_by_role("heading", name="Datasets", exact=True)
-        playwright_sync.expect(heading).to_be_visible()
+        # A loaded CI machine once took 19 s to answer the first request after sign-in.
+        playwright_sync.expect(heading).to_be_visible(timeout=60_000)
 
 
 def _test_folder(request: pytest.FixtureRequest) -> Path:
