@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request, Response
 
 from synthfoundry.api.problems import COMMON_PROBLEM_RESPONSES
 from synthfoundry.api.v1 import browser_session
+from synthfoundry.errors import NotFound
 from synthfoundry.web.assets import Asset, load_assets
 
 UI_PREFIX = "/ui/"
@@ -36,5 +37,5 @@ def install_web(app: FastAPI) -> None:
     def web_asset(request: Request, path: str) -> Response:
         asset = assets.get(path)
         if asset is None:
-            return Response("not found", status_code=404, media_type="text/plain")
+            raise NotFound(f"the web UI has no file {path!r}")
         return _serve(request, asset)

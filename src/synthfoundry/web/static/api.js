@@ -203,8 +203,15 @@ export async function upload(path, formData, onProgress) {
   });
 }
 
-/** Every page of a cursor- or offset-paginated list, up to `limit` items. */
-export async function list(path, query = {}) {
-  const page = await api.get(path, { query: { limit: 100, ...query } });
-  return Array.isArray(page) ? page : page.items || page.data || [];
+/** A list route's items, following `next_cursor` page by page up to `most` items. */
+export async function list(path, query = {}, { most = 1000 } = {}) {
+  const items = [];
+  let cursor;
+  do {
+    const page = await api.get(path, { query: { limit: 100, ...query, cursor } });
+    if (Array.isArray(page)) return page;
+    items.push(...(page.items || []));
+    cursor = page.next_cursor || undefined;
+  } while (cursor && items.length < most);
+  return items;
 }

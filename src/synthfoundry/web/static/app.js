@@ -126,7 +126,9 @@ async function route() {
   nav.classList.remove("open");
   document.getElementById("menu-toggle").setAttribute("aria-expanded", "false");
   if (!session.user) {
-    renderSignIn();
+    // The sign-in form stays as it is when only the address changes (it keeps what was typed);
+    // after signing in, the route asked for is drawn.
+    if (!document.getElementById("signin-title")) renderSignIn();
     return;
   }
   if (!page) {
@@ -167,7 +169,6 @@ async function start() {
       renderNav();
     }
   });
-  window.addEventListener("hashchange", route);
   // For the tests and for anyone curious: drop live connections as a flaky network would.
   window.synthfoundry = { dropLiveConnections: dropAll };
   try {
@@ -175,6 +176,9 @@ async function start() {
   } catch {
     session.user = null;
   }
+  // Routing starts once the session is known: a route drawn before would be drawn again when
+  // it is, wiping what the user typed into the sign-in form meanwhile.
+  window.addEventListener("hashchange", route);
   route();
 }
 
