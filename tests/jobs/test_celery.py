@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -76,13 +77,14 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, log_path: Path | None = None) -> None:
         executable = Path(sys.executable).parent / "synthfoundry"
+        log = log_path.open("wb") if log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [executable, "worker", "--queues", "cpu", "--concurrency", "1"],
-            env=_environment(settings),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            env={**_environment(settings), "SYNTHFOUNDRY_LOGGING__FORMAT": "json"},
+            stdout=log,
+            stderr=log,
             start_new_session=True,  # its own process group: the test can kill it whole
         )
 
@@ -120,9 +122,10 @@ def wait_job(
 
 
 def test_a_celery_worker_runs_the_job(
-    celery_settings: Settings, migrated_database: Database, workers: list[Worker]
+    celery_settings: Settings, migrated_database: Database, workers: list[Worker], tmp_path: Path
 ) -> None:
-    workers.append(Worker(celery_settings))
+    log_path = tmp_path / "worker.log"
+    workers.append(Worker(celery_settings, log_path))
     with TestClient(create_app(celery_settings)) as client:
         admin = signed_in(client, migrated_database, "root@example.com", is_admin=True)
         job = client.post(
@@ -133,6 +136,12 @@ def test_a_celery_worker_runs_the_job(
 
     assert done["worker_id"].startswith("celery:")
     assert done["attempt"] == 1
+    # The worker logs as the settings say (JSON lines at their own level), Celery's lines too;
+    # only Celery's start-up banner stays plain text.
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line[:1] == "{"]
+    started = [line for line in lines if line["event"] == "job started"]
+    assert [(line["level"], line["job_id"]) for line in started] == [("info", job["id"])]
+    assert any(line["logger"].startswith("celery") for line in lines)
 
 
 def test_killing_the_worker_mid_job_runs_it_again_exactly_once(

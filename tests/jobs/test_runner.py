@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from synthfoundry.accounts.actor import system_actor
 from synthfoundry.accounts.principal import Principal
-from synthfoundry.config import Settings
+from synthfoundry.config import DatabaseSettings, Settings
 from synthfoundry.db import Database
 from synthfoundry.errors import InvalidState, QuotaExceeded
 from synthfoundry.jobs import service
@@ -200,6 +202,50 @@ def test_a_graceful_shutdown_gives_the_job_back(
     job = load(migrated_database, job_id)
     assert (job.status, job.retries, job.worker_id) == (Status.QUEUED, 0, None)
     assert job.checkpoint_key is not None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_database_outage_is_no_verdict_on_the_job(
+    migrated_database: Database,
+    storage: BlobStore,
+    job_settings: Settings,
+    owner: Principal,
+    database_url: str,
+) -> None:
+    """The database locked past its busy timeout mid-job (SQLite's outage): the job keeps its
+    checkpoint, goes back to the queue once the database answers, and resumes from there."""
+    job_id = new_job(migrated_database, owner, job_settings.jobs, steps=60, step_seconds=0.02)
+    impatient = Database.connect(
+        database_url, DatabaseSettings(url=database_url, sqlite_busy_timeout_ms=500)
+    )
+    thread = threading.Thread(
+        target=run_job, args=(impatient, storage, job_settings, job_id, "w")
+    )
+    thread.start()
+    # The first job of a process imports every job kind before its claim: seconds on a busy box.
+    wait_for(lambda: load(migrated_database, job_id).progress.get("completed", 0) >= 2, 120)
+    blocker = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    time.sleep(3)  # every write of the job's meanwhile fails: an outage, not its own error
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    thread.join(30)
+    impatient.dispose()
+
+    given_back = load(migrated_database, job_id)
+    assert (given_back.status, given_back.retries, given_back.error_code) == (
+        Status.QUEUED,
+        0,
+        None,
+    )
+    assert given_back.checkpoint_key is not None
+    assert storage.list(f"jobs/{job_id}") != []  # no failure clean-up ran
+
+    assert run_job(migrated_database, storage, job_settings, job_id, "w2")
+    done = load(migrated_database, job_id)
+    assert done.status == Status.SUCCEEDED
+    assert done.result["resumed_from"] >= 2
+    assert done.result["executed"] == list(range(60))
 
 
 def test_quota_of_unfinished_jobs(

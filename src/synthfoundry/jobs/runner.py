@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from synthfoundry import runtime
 from synthfoundry.config import Settings
 from synthfoundry.db import Database, utcnow
-from synthfoundry.errors import SynthfoundryError
+from synthfoundry.errors import ServiceUnavailable, SynthfoundryError
 from synthfoundry.jobs import records
 from synthfoundry.jobs.context import JobContext, StopRequested
 from synthfoundry.jobs.kinds import get_kind
@@ -26,6 +27,8 @@ import_models()  # foreign keys need every table
 
 logger = get_logger("synthfoundry.jobs")
 CLAIM_CANDIDATES = 8
+OUTAGE_PATIENCE_SECONDS = 300.0
+OUTAGE_RETRY_MAX_SECONDS = 5.0
 
 
 def claim(
@@ -55,7 +58,9 @@ def claim_next(
             session.scalars(
                 select(Job.id)
                 .where(Job.status == Status.QUEUED, Job.queue.in_(queues))
-                .order_by(Job.created_at, Job.id)
+                # Jobs that have run before (recovered, given back, resumed) first: their work
+                # is half done, and a recovery must not wait behind the whole backlog.
+                .order_by(Job.attempt == 0, Job.created_at, Job.id)
                 .limit(CLAIM_CANDIDATES)
             )
         )
@@ -168,6 +173,10 @@ def execute(
         elif stop.reason == "shutdown":
             _finish(database, job_id, attempt, Status.QUEUED)
     except Exception as exc:
+        if _is_outage(exc):
+            log.warning("outage: the job resumes from its checkpoint", error=repr(exc))
+            _give_back_after_outage(database, job_id, attempt, context.shutdown)
+            return
         log.exception("job failed")
         code = exc.code if isinstance(exc, SynthfoundryError) else "job_error"
         if not context.fenced:  # a fenced attempt's clean-up would undo the current one's work
@@ -184,6 +193,38 @@ def execute(
         _finish(database, job_id, attempt, Status.SUCCEEDED, result=result or {})
     finally:
         heartbeat.stopped.set()
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) is a dependency outage rather than the job's
+    own failure: the database or storage unreachable for a while is no verdict on the job."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ServiceUnavailable):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _give_back_after_outage(
+    database: Database, job_id: uuid.UUID, attempt: int, shutdown: threading.Event
+) -> None:
+    """Queue the job again once the database answers, keeping its checkpoint (no clean-up), so
+    that it resumes where it was. If the outage outlasts our patience (or the worker stops),
+    the job's lease runs out and the reaper re-queues it the same way."""
+    deadline = time.monotonic() + OUTAGE_PATIENCE_SECONDS
+    pause = 0.2
+    while True:
+        try:
+            _finish(database, job_id, attempt, Status.QUEUED)
+            return
+        except ServiceUnavailable:
+            if time.monotonic() + pause > deadline or shutdown.wait(pause):
+                logger.warning("outage outlasted the wait", job_id=str(job_id))
+                return
+            pause = min(pause * 2, OUTAGE_RETRY_MAX_SECONDS)
 
 
 def run_job(

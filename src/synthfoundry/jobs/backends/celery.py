@@ -17,6 +17,7 @@ from datetime import timedelta
 from functools import cache
 
 from celery import Celery
+from celery.signals import setup_logging
 from sqlalchemy import or_, select, update
 
 from synthfoundry.config import Settings
@@ -28,10 +29,16 @@ from synthfoundry.jobs.models import Job
 from synthfoundry.jobs.runner import run_job
 from synthfoundry.jobs.states import Status
 from synthfoundry.jobs.threads import limit_threads
+from synthfoundry.logging import configure_logging
 from synthfoundry.storage import BlobStore
 
 TASK_NAME = "synthfoundry.run_job"
 SEND_BATCH = 100
+# Redis serves a queue's lower priority numbers first: a job that has run before (recovered
+# from a lost worker, given back at shutdown or after an outage, resumed) goes ahead of the
+# backlog of fresh ones, so a recovery does not wait for the whole queue.
+RESUMED_PRIORITY = 0
+FRESH_PRIORITY = 6
 
 
 def create_celery_app(settings: Settings) -> Celery:
@@ -46,6 +53,9 @@ def create_celery_app(settings: Settings) -> Celery:
         task_default_queue=settings.jobs.queues[0],
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
+        # Job lines are our structured logs on stderr, at their own level; redirected, Celery
+        # would print them as plain text relabelled as warnings.
+        worker_redirect_stdouts=False,
     )
     app.task(name=TASK_NAME)(_run_job_task)
     return app
@@ -96,17 +106,18 @@ class CeleryDispatcher(Dispatcher):
         with self.database.unit_of_work() as session:
             due = list(
                 session.execute(
-                    select(Job.id, Job.queue)
+                    select(Job.id, Job.queue, Job.attempt)
                     .where(
                         Job.status == Status.QUEUED,
                         or_(Job.enqueued_at.is_(None), Job.enqueued_at < resend_before),
                     )
-                    .order_by(Job.created_at)
+                    .order_by(Job.attempt == 0, Job.created_at)
                     .limit(SEND_BATCH)
                 )
             )
-        for job_id, queue in due:
-            self.app.send_task(TASK_NAME, args=[str(job_id)], queue=queue)
+        for job_id, queue, attempt in due:
+            priority = RESUMED_PRIORITY if attempt > 0 else FRESH_PRIORITY
+            self.app.send_task(TASK_NAME, args=[str(job_id)], queue=queue, priority=priority)
             with self.database.unit_of_work() as session:
                 session.execute(
                     update(Job)
@@ -116,8 +127,16 @@ class CeleryDispatcher(Dispatcher):
             logger.info("job sent to the broker", job_id=str(job_id), queue=queue)
 
 
+def _keep_our_logging(**_: object) -> None:
+    return None
+
+
 def worker_main(settings: Settings, queues: list[str], concurrency: int) -> None:
     """Run a Celery worker for ``queues`` in the foreground (``synthfoundry worker``)."""
+    configure_logging(settings.logging)
+    # A receiver on setup_logging tells Celery to leave logging alone: its own lines then go
+    # through the handler configured here, in the same format as ours.
+    setup_logging.connect(_keep_our_logging, weak=False)
     app = create_celery_app(settings)
     database = Database.connect(settings.database_url, settings.database)
     # The pool's children are forked from this process: they must not share its connections.
@@ -138,7 +157,7 @@ def worker_main(settings: Settings, queues: list[str], concurrency: int) -> None
         "worker",
         f"--queues={','.join(queues)}",
         f"--concurrency={concurrency}",
-        "--loglevel=INFO",
+        f"--loglevel={settings.logging.level}",
         "--without-gossip",
         "--without-mingle",
         "--pool=prefork",
