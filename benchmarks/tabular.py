@@ -131,6 +131,8 @@ def judge(
         "quality_shapes": quality["column_shapes"],
         "quality_pairs": quality["column_pair_trends"],
         "fidelity": report.fidelity.score,
+        "fidelity_vs_holdout": report.holdout_fidelity.score if report.holdout_fidelity else None,
+        "holdout_ceiling": report.holdout_fidelity.ceiling if report.holdout_fidelity else None,
         "tstr_auc": utility.tstr.get("roc_auc") if utility else None,
         "trtr_auc": utility.trtr.get("roc_auc") if utility else None,
         "closer_to_train_share": privacy.closer_to_train_share if privacy else None,
@@ -151,10 +153,10 @@ def table(dataset: str, records: list[dict[str, Any]]) -> str:
     best = max(others, key=lambda r: r["quality"], default=None)
     header = (
         "| tool | epochs | fit s | sample rows/s | peak RSS MiB | quality | Δ best other"
-        " | time ÷ best other | fidelity | TSTR AUC (TRTR) | closer-to-train"
-        " | exact copies (holdout) |"
+        " | time ÷ best other | fidelity | on holdout (ceiling) | TSTR AUC (TRTR)"
+        " | closer-to-train | exact copies (holdout) |"
     )
-    lines = [f"### {dataset}", "", header, "|" + "---|" * 12]
+    lines = [f"### {dataset}", "", header, "|" + "---|" * 13]
     for r in sorted(done, key=lambda r: -r["quality"]):
         total = r["fit_seconds"] + r["sample_seconds"]
         time_ratio = total / (best["fit_seconds"] + best["sample_seconds"]) if best else None
@@ -171,6 +173,8 @@ def table(dataset: str, records: list[dict[str, Any]]) -> str:
                     f"{r['quality'] - best['quality']:+.3f}" if best else "-",
                     _figure(time_ratio, 2),
                     f"{r['fidelity']:.3f}",
+                    f"{_figure(r.get('fidelity_vs_holdout'))}"
+                    f" ({_figure(r.get('holdout_ceiling'))})",
                     f"{_figure(r['tstr_auc'])} ({_figure(r['trtr_auc'])})",
                     _figure(r["closer_to_train_share"]),
                     f"{_figure(r['exact_copy_rate'], 4)}"

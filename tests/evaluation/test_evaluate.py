@@ -83,6 +83,31 @@ def test_copying_the_training_rows_is_flagged(real: pd.DataFrame, holdout: pd.Da
     assert report.privacy.membership_inference_auc > 0.95
 
 
+def test_against_unseen_rows_copying_the_training_noise_gains_nothing(
+    holdout: pd.DataFrame,
+) -> None:
+    """On a small training table a copy of it scores far above a fresh sample of the same
+    process against the training rows; against the holdout the two are level, at the ceiling
+    (the training rows' own score there)."""
+    small = correlated(300, seed=7)
+    copied = evaluate(small, small.copy(), holdout=holdout)
+    fresh = evaluate(small, correlated(300, seed=8), holdout=holdout)
+    assert copied.holdout_fidelity is not None and fresh.holdout_fidelity is not None
+
+    assert copied.fidelity.score > fresh.fidelity.score + 0.03
+    assert copied.holdout_fidelity.score == pytest.approx(copied.holdout_fidelity.ceiling)
+    assert copied.holdout_fidelity.relative == pytest.approx(1.0)
+    # Two samples of 300 rows differ by about 0.02 by chance alone.
+    assert copied.holdout_fidelity.score < fresh.holdout_fidelity.score + 0.03
+    assert fresh.holdout_fidelity.relative == pytest.approx(1.0, abs=0.05)
+    # Independent columns keep their shapes but lose their trends on unseen rows too.
+    shuffled = evaluate(small, shuffled_columns(small, seed=9), holdout=holdout)
+    assert shuffled.holdout_fidelity is not None
+    assert shuffled.holdout_fidelity.relative < 0.9
+    assert shuffled.summary()["fidelity_vs_holdout"] == shuffled.holdout_fidelity.score
+    assert evaluate(small, small).holdout_fidelity is None
+
+
 def test_values_outside_the_real_domain_lower_validity(real: pd.DataFrame) -> None:
     synthetic = real.copy()
     synthetic.loc[:99, "x"] = 1e6
@@ -120,6 +145,7 @@ def test_html_report_is_self_contained(real: pd.DataFrame, holdout: pd.DataFrame
     assert html.count("<svg") >= len(real.columns) + 3  # a chart per column, two heatmaps, privacy
     assert not re.search(r"(src|href)=\"?(https?:)?//", html)
     assert "<script" not in html
+    assert "Against unseen rows (the holdout)" in html
 
 
 @pytest.mark.parametrize(

@@ -218,9 +218,7 @@ def test_a_database_outage_is_no_verdict_on_the_job(
     impatient = Database.connect(
         database_url, DatabaseSettings(url=database_url, sqlite_busy_timeout_ms=500)
     )
-    thread = threading.Thread(
-        target=run_job, args=(impatient, storage, job_settings, job_id, "w")
-    )
+    thread = threading.Thread(target=run_job, args=(impatient, storage, job_settings, job_id, "w"))
     thread.start()
     # The first job of a process imports every job kind before its claim: seconds on a busy box.
     wait_for(lambda: load(migrated_database, job_id).progress.get("completed", 0) >= 2, 120)

@@ -30,6 +30,7 @@ COLUMNS = (
     "id",
     "status",
     Column("summary", "fidelity", part("fidelity")),
+    Column("summary", "unseen", part("fidelity_vs_holdout")),
     Column("summary", "utility", part("utility")),
     Column("summary", "validity", part("validity")),
     "target",

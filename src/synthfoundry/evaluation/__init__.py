@@ -14,6 +14,7 @@ from synthfoundry.evaluation.frames import (
     comparable_columns,
     to_pandas,
 )
+from synthfoundry.evaluation.holdout import holdout_fidelity
 from synthfoundry.evaluation.plots import plots
 from synthfoundry.evaluation.privacy import privacy
 from synthfoundry.evaluation.report import QualityReport
@@ -39,7 +40,8 @@ def evaluate(
     """Compare a synthetic table with the real one it imitates.
 
     ``real`` is the table the generator learned from; ``holdout``, real rows it never saw, makes
-    privacy measurable and is the test set for utility (without it, utility tests on a split of
+    privacy measurable, scores fidelity against unseen rows (beside the training rows' own score
+    there, the ceiling) and is the test set for utility (without it, utility tests on a split of
     ``real``). ``target`` names the column that utility predicts. Tables are pandas DataFrames
     or pyarrow Tables with the same columns. ``binning="sdmetrics"`` cuts numbers into bins for
     pair trends the way SDMetrics' QualityReport does, for comparison with its figures.
@@ -63,6 +65,12 @@ def evaluate(
     fidelity_report, prepared = fidelity(
         real_frame, synthetic_frame, metadata, columns, skipped, progress, binning
     )
+    against_holdout = None
+    if holdout_frame is not None:
+        progress("fidelity", 0, None, "holdout")
+        against_holdout = holdout_fidelity(
+            real_frame, synthetic_frame, holdout_frame, metadata, columns, seed, binning
+        )
     progress("validity", 0, 1)
     validity_report = validity(real_frame, synthetic_frame, metadata)
     utility_report = None
@@ -90,6 +98,7 @@ def evaluate(
             "holdout": 0 if holdout_frame is None else len(holdout_frame),
         },
         fidelity=fidelity_report,
+        holdout_fidelity=against_holdout,
         utility=utility_report,
         privacy=privacy_report,
         validity=validity_report,

@@ -25,6 +25,8 @@ def _percent(value: float | None) -> str:
 
 def _score_cards(report: QualityReport) -> str:
     cards = [("Fidelity", report.fidelity.score), ("Validity", report.validity.score)]
+    if report.holdout_fidelity:
+        cards.append(("Fidelity on unseen rows", report.holdout_fidelity.score))
     if report.utility:
         cards.append(("Utility (TSTR/TRTR)", report.utility.score))
     if report.privacy:
@@ -40,6 +42,39 @@ def _rows(headers: list[str], rows: list[list[str]]) -> str:
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _against_holdout(report: QualityReport) -> str:
+    scored = report.holdout_fidelity
+    if scored is None:
+        return "<p>No holdout given: fidelity was not scored against unseen rows.</p>"
+    return (
+        "<h3>Against unseen rows (the holdout)</h3>"
+        + _rows(
+            ["", "Overall", "Column shapes", "Column pair trends"],
+            [
+                [
+                    name,
+                    _percent(overall),
+                    _percent(shapes),
+                    _percent(pairs),
+                ]
+                for name, overall, shapes, pairs in (
+                    ("Synthetic", scored.score, scored.column_shapes, scored.column_pair_trends),
+                    (
+                        "Training rows (ceiling)",
+                        scored.ceiling,
+                        scored.ceiling_column_shapes,
+                        scored.ceiling_column_pair_trends,
+                    ),
+                )
+            ],
+        )
+        + (
+            f"<p>{scored.rows} rows of each; the synthetic rows reach "
+            f"{_percent(scored.relative)} of the ceiling.</p>"
+        )
+    )
 
 
 def _utility(report: QualityReport) -> str:
@@ -172,7 +207,7 @@ def render(report: QualityReport) -> str:
 <div class="scores">{_score_cards(report)}</div><ul>{notes}</ul>
 <h2>Fidelity</h2><p>Column shapes {_percent(fidelity.column_shapes)}, column pair trends
 {_percent(fidelity.column_pair_trends)}, missing values {_percent(fidelity.missing_similarity)},
-coverage {_percent(fidelity.coverage)}.</p>
+coverage {_percent(fidelity.coverage)}.</p>{_against_holdout(report)}
 <p class="legend"><span style="background:{REAL_COLOUR}"></span>real
 <span style="background:{SYNTHETIC_COLOUR}"></span>synthetic</p><div class="grid">{plots}</div>
 <h3>Associations (Pearson's r for numbers, Cramer's V otherwise)</h3>

@@ -48,6 +48,19 @@ class FidelityReport(BaseModel):
     skipped: list[SkippedColumn] = Field(default_factory=list)
 
 
+class HoldoutFidelity(BaseModel):
+    """Fidelity scored against real rows the model never saw (see evaluation/holdout.py)."""
+
+    rows: int = Field(description="rows of each table scored (the smaller of training, synthetic)")
+    score: float = Field(description="the synthetic table's fidelity against the holdout")
+    column_shapes: float
+    column_pair_trends: float | None
+    ceiling: float = Field(description="the training rows' own fidelity against the holdout")
+    ceiling_column_shapes: float
+    ceiling_column_pair_trends: float | None
+    relative: float = Field(description="score over ceiling: 1.0 is as good as real rows")
+
+
 class UtilityReport(BaseModel):
     target: str
     task: Literal["classification", "regression"]
@@ -125,6 +138,7 @@ class QualityReport(BaseModel):
     created_at: datetime
     rows: dict[str, int]
     fidelity: FidelityReport
+    holdout_fidelity: HoldoutFidelity | None = None
     utility: UtilityReport | None = None
     privacy: PrivacyReport | None = None
     validity: ValidityReport
@@ -143,6 +157,10 @@ class QualityReport(BaseModel):
     def summary(self) -> dict[str, Any]:
         return {
             "fidelity": self.fidelity.score,
+            "fidelity_vs_holdout": self.holdout_fidelity.score if self.holdout_fidelity else None,
+            "fidelity_vs_holdout_ceiling": self.holdout_fidelity.ceiling
+            if self.holdout_fidelity
+            else None,
             "utility": self.utility.score if self.utility else None,
             "privacy_closer_to_train_share": self.privacy.closer_to_train_share
             if self.privacy

@@ -24,11 +24,12 @@ async function renderList(view) {
       "Quality reports",
       table(
         "Reports",
-        ["Report", "Status", "Fidelity", "Utility", "Privacy (closer to train)", "Created"],
+        ["Report", "Status", "Fidelity", "On unseen rows", "Utility", "Privacy (closer to train)", "Created"],
         reports.map((report) => [
           link(shortId(report.id), `#/reports/${report.id}`),
           statusBadge(report.status),
           percent(report.summary?.fidelity),
+          percent(report.summary?.fidelity_vs_holdout),
           percent(report.summary?.utility),
           formatNumber(report.summary?.privacy_closer_to_train_share),
           formatTime(report.created_at),
@@ -84,6 +85,13 @@ function scores(details) {
     ["Column pair trends", percent(details.fidelity.column_pair_trends)],
     ["Validity", percent(details.validity.score)],
   ];
+  const unseen = details.holdout_fidelity;
+  if (unseen) {
+    pairs.splice(3, 0, [
+      "Fidelity on unseen rows (holdout)",
+      `${percent(unseen.score)} (training rows: ${percent(unseen.ceiling)}, ${percent(unseen.relative)} of it)`,
+    ]);
+  }
   if (details.utility) pairs.push(["Utility (TSTR / TRTR)", `${percent(details.utility.score)} on ${details.utility.target}`]);
   if (details.privacy) {
     pairs.push(["Closer to train than holdout", `${formatNumber(details.privacy.closer_to_train_share)} (0.5 is ideal)`]);
