@@ -54,7 +54,8 @@ imports: install-dev
 	$(BIN)/lint-imports
 
 pytest: install-dev system-packages
-	SYNTHFOUNDRY_TEST_REQUIRE_POSTGRES=1 SYNTHFOUNDRY_TEST_REQUIRE_BROWSER=1 $(BIN)/pytest
+	SYNTHFOUNDRY_TEST_REQUIRE_POSTGRES=1 SYNTHFOUNDRY_TEST_REQUIRE_BROWSER=1 \
+	SYNTHFOUNDRY_TEST_FAST_EXIT=1 $(BIN)/pytest --hypothesis-profile=gate
 
 ## make test: lint, type-check, import contracts, then the tests on SQLite and PostgreSQL
 test: lint typecheck imports pytest
