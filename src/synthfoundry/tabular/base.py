@@ -31,6 +31,10 @@ from synthfoundry.tabular.requests import (
 
 CHUNK_ROWS = 100_000
 REJECTION_ROUNDS = 50
+# Rejection sampling gives up once the candidates drawn show the condition rarer than this (at
+# least MIN_CANDIDATES drawn): a clear answer in seconds rather than minutes of sampling.
+MIN_ACCEPTANCE = 1e-3
+MIN_CANDIDATES = 100_000
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -288,20 +292,26 @@ class TabularSynthesizer(Synthesizer):
         found: list[pd.DataFrame] = []
         have = 0
         batch = rows if self.exact_conditions else min(max(1000, 4 * rows), CHUNK_ROWS)
+        budget = max(MIN_CANDIDATES, int(rows / MIN_ACCEPTANCE))
+        drawn = 0
         for _round in range(REJECTION_ROUNDS):
-            candidates = self._propose(batch, conditions, rng)
+            candidates = self._propose(min(batch, max(budget - drawn, 1)), conditions, rng)
+            drawn += len(candidates)
             met = candidates[matching(candidates, conditions)]
             found.append(met)
             have += len(met)
             progress("sample", min(have, rows), rows, "rows")
             if have >= rows:
                 return pd.concat(found, ignore_index=True).head(rows)
+            if drawn >= budget:
+                break
             # The next batch is sized from the share that met the conditions so far.
-            share = max(len(met), 1) / len(candidates)
+            share = max(have, 1) / drawn
             batch = int(np.clip(1.2 * (rows - have) / share, 1000, CHUNK_ROWS))
         raise InvalidInput(
-            f"only {have} of {rows} rows met {conditions} in {REJECTION_ROUNDS} rounds; the "
-            "condition is too rare for this model",
+            f"only {have} of {rows} rows met {conditions} among {drawn:,} rows the model made; "
+            "the condition is too rare for this model (ask for fewer rows, a wider range, or "
+            "train longer)",
             field=next(iter(conditions)),
         )
 

@@ -203,19 +203,25 @@ def regenerate_identifiers(pattern: str | None, rows: int, rng: np.random.Genera
             break
     if capacity < 2 * rows:  # too few free positions to number every row: add digits
         slots += ["-", *["#"] * len(str(rows * 10))]
-    identifiers: set[str] = set()
-    ordered: list[str] = []
-    while len(ordered) < rows:
-        text = "".join(
-            rng.choice(list(IDENTIFIER_CLASSES[slot]))
-            if slot in IDENTIFIER_CLASSES
-            else slot.removeprefix("\\")
-            for slot in slots
-        )
-        if text not in identifiers:
-            identifiers.add(text)
-            ordered.append(text)
-    return ordered
+    drawn = _draw_identifiers(slots, rows, rng)
+    while True:  # a clash is redrawn; with capacity over twice the rows, few are
+        clashes = np.flatnonzero(pd.Series(drawn).duplicated().to_numpy())
+        if not len(clashes):
+            return [str(text) for text in drawn]
+        drawn[clashes] = _draw_identifiers(slots, len(clashes), rng)
+
+
+def _draw_identifiers(slots: list[str], rows: int, rng: np.random.Generator) -> np.ndarray:
+    """``rows`` identifiers at once: a column of characters per slot, joined by a view of the
+    character matrix as one string per row (no Python loop over rows)."""
+    characters = np.empty((rows, len(slots)), dtype="<U1")
+    for position, slot in enumerate(slots):
+        if slot in IDENTIFIER_CLASSES:
+            alphabet = np.array(list(IDENTIFIER_CLASSES[slot]), dtype="<U1")
+            characters[:, position] = alphabet[rng.integers(0, len(alphabet), rows)]
+        else:
+            characters[:, position] = slot.removeprefix("\\")
+    return np.ascontiguousarray(characters).view(f"<U{len(slots)}").ravel().astype(object)
 
 
 class WordBag:
