@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
@@ -19,6 +20,11 @@ from tests.support.postgres import PostgresCluster, find_postgres_bin
 POSTGRES_URL_ENV = "SYNTHFOUNDRY_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "SYNTHFOUNDRY_TEST_REQUIRE_POSTGRES"
 FAST_EXIT_ENV = "SYNTHFOUNDRY_TEST_FAST_EXIT"
+
+# `make test` runs the property tests on the examples derived from each test's name: a gate
+# that passes or fails the same way every time. Developers keep Hypothesis' random search and
+# its example database (the default profile), which is where new failures are found.
+hypothesis_settings.register_profile("gate", derandomize=True, database=None, print_blob=True)
 
 
 @pytest.fixture(autouse=True)

@@ -63,17 +63,25 @@ class ModeNormalizer:
                 break
             previous = likelihood
         order = np.argsort(means)
-        return cls(weights[order], means[order], stds[order])
+        weights, means, stds = weights[order], means[order], stds[order]
+        return cls(weights, means, _covering(sample, weights, means, stds))
 
     def forward(
         self, values: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
         """The offset in [-1, 1] and the mode index of each value, the mode drawn from its
-        posterior so that values between two modes do not all collapse onto one."""
+        posterior so that values between two modes do not all collapse onto one. Only modes
+        whose offset range holds the value are drawn (another would clip it and lose it); a
+        value outside every mode's range (unseen while fitting) goes to the nearest one."""
         responsibilities, _ = _responsibilities(values, self.weights, self.means, self.stds)
+        reach = np.abs(values[:, None] - self.means) / (OFFSET_SCALE * self.stds)
+        holds = reach <= OFFSET_CLIP
+        responsibilities = np.where(holds, responsibilities, 0.0)
+        outside = np.flatnonzero(~holds.any(axis=1))
+        responsibilities[outside, np.argmin(reach[outside], axis=1)] = 1.0
         cumulative = np.cumsum(responsibilities, axis=1)
         draws = rng.random(len(values))[:, None] * cumulative[:, -1:]
-        modes = np.minimum((cumulative < draws).sum(axis=1), self.modes - 1)
+        modes = np.minimum((cumulative <= draws).sum(axis=1), self.modes - 1)
         offsets = (values - self.means[modes]) / (OFFSET_SCALE * self.stds[modes])
         return np.clip(offsets, -OFFSET_CLIP, OFFSET_CLIP), modes
 
@@ -91,6 +99,19 @@ class ModeNormalizer:
     @classmethod
     def restore(cls, state: dict[str, Any]) -> ModeNormalizer:
         return cls(*(np.asarray(state[key], dtype=float) for key in ("weights", "means", "stds")))
+
+
+def _covering(
+    sample: np.ndarray, weights: np.ndarray, means: np.ndarray, stds: np.ndarray
+) -> np.ndarray:
+    """The spreads widened just enough that every fitted value lies within the offset range of
+    its most likely mode, so a training value is never clipped on its way into the model."""
+    responsibilities, _ = _responsibilities(sample, weights, means, stds)
+    nearest = responsibilities.argmax(axis=1)
+    needed = np.abs(sample - means[nearest]) / (OFFSET_SCALE * OFFSET_CLIP)
+    widest = np.zeros(len(means))
+    np.maximum.at(widest, nearest, needed)
+    return np.maximum(stds, widest)
 
 
 def _responsibilities(
