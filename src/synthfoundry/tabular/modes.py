@@ -111,7 +111,7 @@ def _covering(
     needed = np.abs(sample - means[nearest]) / (OFFSET_SCALE * OFFSET_CLIP)
     widest = np.zeros(len(means))
     np.maximum.at(widest, nearest, needed)
-    return np.maximum(stds, widest)
+    return np.asarray(np.maximum(stds, widest))
 
 
 def _responsibilities(
