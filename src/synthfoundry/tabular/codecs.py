@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from synthfoundry.tabular.metadata import ColumnKind, ColumnMetadata
+from synthfoundry.tabular.strings import CharacterModel
 from synthfoundry.tabular.transforms import (
     CategoryIntervals,
     NumericMarginal,
@@ -19,6 +20,9 @@ from synthfoundry.tabular.transforms import (
 )
 
 MISSING_LABEL = None
+# Text longer than this on average is prose: words are recombined. Shorter near-unique values
+# (names, cities, titles, codes) get new values from a character model.
+SHORT_TEXT_CHARACTERS = 40
 
 
 class ColumnCodec:
@@ -30,6 +34,7 @@ class ColumnCodec:
         self.intervals: CategoryIntervals | None = None
         self.missing: CategoryIntervals | None = None
         self.words: WordBag | None = None
+        self.strings: CharacterModel | None = None
 
     @property
     def modelled(self) -> bool:
@@ -48,7 +53,11 @@ class ColumnCodec:
     def fit(self, values: pd.Series, rng: np.random.Generator, marginals: str) -> None:
         kind = self.column.kind
         if kind == ColumnKind.TEXT:
-            self.words = WordBag.fit(values.dropna())
+            present = values.dropna()
+            if len(present) and present.astype(str).str.len().mean() <= SHORT_TEXT_CHARACTERS:
+                self.strings = CharacterModel.fit(present, rng)
+            else:
+                self.words = WordBag.fit(present)
         if not self.modelled:
             return
         if self.numeric:
@@ -87,8 +96,11 @@ class ColumnCodec:
                 regenerate_identifiers(column.identifier_pattern, rows, rng), dtype="object"
             )
         if column.kind == ColumnKind.TEXT:
-            assert self.words is not None
-            texts = pd.Series(self.words.generate(rows, rng), dtype="object")
+            made = self.strings.generate(rows, rng) if self.strings else None
+            if made is None:
+                assert self.words is not None
+                made = self.words.generate(rows, rng)
+            texts = pd.Series(made, dtype="object")
             return texts.where(rng.random(rows) >= column.null_fraction, None)
         if column.kind == ColumnKind.CONSTANT:
             constant = pd.Series([column.constant_value] * rows, dtype="object")
@@ -114,6 +126,8 @@ class ColumnCodec:
             state["missing"] = self.missing.state()
         if self.words is not None:
             state["words"] = self.words.state()
+        if self.strings is not None:
+            state["strings"] = self.strings.state()
         return state
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
@@ -128,3 +142,5 @@ class ColumnCodec:
             self.missing = CategoryIntervals.restore(state["missing"])
         if "words" in state:
             self.words = WordBag.restore(state["words"])
+        if "strings" in state:
+            self.strings = CharacterModel.restore(state["strings"])
