@@ -45,7 +45,15 @@ def test_evaluate_writes_html_and_json_and_prints_a_summary(tmp_path: Path) -> N
 
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert set(summary) == {"fidelity", "utility", "privacy_closer_to_train_share", "validity"}
+    assert set(summary) == {
+        "fidelity",
+        "fidelity_vs_holdout",
+        "fidelity_vs_holdout_ceiling",
+        "utility",
+        "privacy_closer_to_train_share",
+        "validity",
+    }
+    assert 0 < summary["fidelity_vs_holdout"] <= 1
     assert (tmp_path / "r.html").read_text().startswith("<!doctype html>")
     assert json.loads((tmp_path / "r.json").read_text())["rows"] == {
         "real": 300,
