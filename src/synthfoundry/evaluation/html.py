@@ -48,32 +48,26 @@ def _against_holdout(report: QualityReport) -> str:
     scored = report.holdout_fidelity
     if scored is None:
         return "<p>No holdout given: fidelity was not scored against unseen rows.</p>"
-    return (
-        "<h3>Against unseen rows (the holdout)</h3>"
-        + _rows(
-            ["", "Overall", "Column shapes", "Column pair trends"],
+    table = _rows(
+        ["", "Overall", "Column shapes", "Column pair trends"],
+        [
             [
-                [
-                    name,
-                    _percent(overall),
-                    _percent(shapes),
-                    _percent(pairs),
-                ]
-                for name, overall, shapes, pairs in (
-                    ("Synthetic", scored.score, scored.column_shapes, scored.column_pair_trends),
-                    (
-                        "Training rows (ceiling)",
-                        scored.ceiling,
-                        scored.ceiling_column_shapes,
-                        scored.ceiling_column_pair_trends,
-                    ),
-                )
+                "Synthetic",
+                _percent(scored.score),
+                _percent(scored.column_shapes),
+                _percent(scored.column_pair_trends),
             ],
-        )
-        + (
-            f"<p>{scored.rows} rows of each; the synthetic rows reach "
-            f"{_percent(scored.relative)} of the ceiling.</p>"
-        )
+            [
+                "Training rows (ceiling)",
+                _percent(scored.ceiling),
+                _percent(scored.ceiling_column_shapes),
+                _percent(scored.ceiling_column_pair_trends),
+            ],
+        ],
+    )
+    return (
+        f"<h3>Against unseen rows (the holdout)</h3>{table}<p>{scored.rows} rows of each; the "
+        f"synthetic rows reach {_percent(scored.relative)} of the ceiling.</p>"
     )
 
 

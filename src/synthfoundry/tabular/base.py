@@ -295,7 +295,7 @@ class TabularSynthesizer(Synthesizer):
         budget = max(MIN_CANDIDATES, int(rows / MIN_ACCEPTANCE))
         drawn = 0
         for _round in range(REJECTION_ROUNDS):
-            candidates = self._propose(min(batch, max(budget - drawn, 1)), conditions, rng)
+            candidates = self._propose(min(batch, budget - drawn), conditions, rng)
             drawn += len(candidates)
             met = candidates[matching(candidates, conditions)]
             found.append(met)

@@ -96,8 +96,9 @@ class ColumnCodec:
                 regenerate_identifiers(column.identifier_pattern, rows, rng), dtype="object"
             )
         if column.kind == ColumnKind.TEXT:
-            made = self.strings.generate(rows, rng) if self.strings else None
-            if made is None:
+            if self.strings is not None:
+                made = self.strings.generate(rows, rng)
+            else:
                 assert self.words is not None
                 made = self.words.generate(rows, rng)
             texts = pd.Series(made, dtype="object")

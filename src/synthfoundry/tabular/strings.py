@@ -99,7 +99,7 @@ class CharacterModel:
                 table[padded[-order:]][END] += 1
             counts.append({context: dict(row) for context, row in table.items()})
         once = frozenset(_digest(str(value)) for value in frequencies[frequencies == 1].index)
-        longest = max((len(text) for text in distinct), default=1)
+        longest = max([1, *(len(text) for text in distinct)])
         return cls(counts, once, longest)
 
     def generate(self, rows: int, rng: np.random.Generator) -> list[str]:
@@ -111,7 +111,7 @@ class CharacterModel:
                     return [str(value) for value in values]
                 values[pending] = self._draw(table, len(pending), rng)
                 pending = pending[self._copies(values[pending])]
-        for row in pending:  # still a copy after every order: change one character
+        for row in pending if len(self.alphabet) > 1 else ():  # still a copy: change a character
             text = str(values[row]) or "?"
             position = int(rng.integers(0, len(text)))
             replacement = self.alphabet[1 + int(rng.integers(0, len(self.alphabet) - 1))]
